@@ -1,0 +1,141 @@
+/**
+ * The one door to TensorFlow.js backends.
+ *
+ * Everything that knows about a backend package (`@tensorflow/tfjs-backend-*`, the `webgpu` npm
+ * package that brings Dawn to Node, `@tensorflow/tfjs-node(-gpu)`) lives in this folder. It
+ * detects once, imports lazily, checks `setBackend`'s result (tfjs returns false on failure but
+ * `getBackend()` keeps naming the failed backend), and reports what each backend can do. Ops and
+ * layers ask `backendCapabilities()`; they never test `tf.getBackend() === 'webgl'` themselves.
+ *
+ * @example
+ * ```ts
+ * import { useBackend, availableBackends } from '@recurrent/core';
+ * await useBackend('wasm');                     // throws with the list of usable backends if not
+ * console.table(await availableBackends());     // name, available, reason, device, precision…
+ * ```
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '../register-gradients.js';
+import { isNode } from './environment.js';
+import { loaders, type BackendLoader } from './loaders.js';
+import type { BackendName, BackendReport } from './types.js';
+
+export type { BackendName, BackendReport, BackendCapabilities } from './types.js';
+export { backendCapabilities } from './capabilities.js';
+export { isNode, isBrowser } from './environment.js';
+
+/** Every backend name the project knows, in order of preference for the current environment. */
+export function backendPreference(): BackendName[] {
+  return isNode()
+    ? ['tensorflow', 'webgpu', 'wasm', 'cpu', 'webgl']
+    : ['webgpu', 'webgl', 'wasm', 'cpu', 'tensorflow'];
+}
+
+/** The backend names known to this project (a stable, documented order). */
+export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
+
+export interface UseBackendOptions {
+  /**
+   * Keep tfjs' habit of running small ops of the GPU backends on the CPU (`WEBGL_CPU_FORWARD`,
+   * `WEBGPU_CPU_FORWARD`). Off by default: a recurrent step is made of small ops, and bouncing
+   * them between devices costs more than it saves and hides the GPU kernels from tests.
+   */
+  cpuForward?: boolean;
+  /** wasm only: where the `.wasm` binaries are served from (browser builds). */
+  wasmPaths?: string | Record<string, string>;
+}
+
+const reports = new Map<BackendName, Promise<BackendReport>>();
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Loads (once) and probes one backend without making it the active one for longer than the probe.
+ * The answer is cached: a backend that could not start will not start on a second try either.
+ */
+export function probeBackend(name: BackendName, options: UseBackendOptions = {}): Promise<BackendReport> {
+  let report = reports.get(name);
+  if (report === undefined) {
+    report = probe(name, loaders[name], options);
+    reports.set(name, report);
+  }
+  return report;
+}
+
+async function probe(name: BackendName, loader: BackendLoader, options: UseBackendOptions): Promise<BackendReport> {
+  const environment = isNode() ? 'node' : 'browser';
+  const base = { name, environment } as const;
+  let loaded: Awaited<ReturnType<BackendLoader>>;
+  try {
+    loaded = await loader(options);
+  } catch (error) {
+    return { ...base, available: false, reason: errorMessage(error) };
+  }
+  if (!loaded.ok) return { ...base, available: false, reason: loaded.reason };
+  const previous = tf.findBackend(tf.getBackend() ?? '') ? tf.getBackend() : undefined;
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    return { ...base, available: false, reason: `could not start: ${errorMessage(error)}` };
+  }
+  if (!ok) {
+    // tfjs keeps naming the failed backend; go back to one that works.
+    if (previous !== undefined && previous !== name) await tf.setBackend(previous);
+    tf.removeBackend(name);
+    return { ...base, available: false, reason: 'tf.setBackend failed to initialise it (see the warning above)' };
+  }
+  await tf.ready();
+  const details = await loaded.describe();
+  if (previous !== undefined && previous !== name) await tf.setBackend(previous);
+  return { ...base, available: true, ...details };
+}
+
+/** Probes every backend the project knows and reports whether each runs here, and if not, why. */
+export async function availableBackends(): Promise<BackendReport[]> {
+  const out: BackendReport[] = [];
+  // Sequential on purpose: probing switches the active backend for a moment.
+  for (const name of BACKEND_NAMES) out.push(await probeBackend(name));
+  return out;
+}
+
+/** The best backend that runs in this environment (WebGPU → WebGL → WASM → CPU in a browser). */
+export async function bestBackend(): Promise<BackendName> {
+  for (const name of backendPreference()) {
+    if ((await probeBackend(name)).available) return name;
+  }
+  return 'cpu';
+}
+
+/**
+ * Makes `name` the active tfjs backend, or throws an error that lists the backends that do run
+ * here. `'best'` picks {@link bestBackend}.
+ */
+export async function useBackend(name: BackendName | 'best', options: UseBackendOptions = {}): Promise<BackendReport> {
+  if (name === 'best') name = await bestBackend();
+  if (!isBackendName(name)) {
+    throw new Error(`useBackend: unknown backend "${String(name)}"; expected one of ${BACKEND_NAMES.join(', ')}.`);
+  }
+  const report = await probeBackend(name, options);
+  if (!report.available) {
+    const usable = (await availableBackends()).filter((r) => r.available).map((r) => r.name);
+    throw new Error(
+      `useBackend: "${name}" is not available here (${report.reason ?? 'unknown reason'}). ` +
+        `Available: ${usable.join(', ') || 'none'}.`,
+    );
+  }
+  if (!(await tf.setBackend(name))) {
+    throw new Error(`useBackend: tf.setBackend("${name}") failed after a successful probe; this is a bug.`);
+  }
+  await tf.ready();
+  const forward = options.cpuForward ?? false;
+  if (name === 'webgl') tf.env().set('WEBGL_CPU_FORWARD', forward);
+  if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', forward);
+  return report;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

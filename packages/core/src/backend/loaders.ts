@@ -1,0 +1,109 @@
+/**
+ * How each backend package is brought in. Imports are lazy: a program that only uses wasm never
+ * loads the WebGPU backend, and nothing Node-only reaches a browser bundle.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { importOptional, isNode } from './environment.js';
+import { installNodeGpu, releaseNodeGpu } from './node-webgpu.js';
+import type { BackendName, BackendReport } from './types.js';
+
+type Details = Pick<BackendReport, 'device' | 'floatPrecision' | 'wasm' | 'webglVersion'>;
+type Loaded = { ok: true; describe: () => Promise<Details> } | { ok: false; reason: string };
+export type BackendLoader = (options: { wasmPaths?: string | Record<string, string> }) => Promise<Loaded>;
+
+function precision(): 16 | 32 {
+  return tf.backend().floatPrecision() === 16 ? 16 : 32;
+}
+
+const cpu: BackendLoader = async () => {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return { ok: true, describe: async () => ({ device: 'JavaScript, main thread', floatPrecision: 32 }) };
+};
+
+const wasm: BackendLoader = async ({ wasmPaths }) => {
+  const pkg = await import('@tensorflow/tfjs-backend-wasm');
+  if (wasmPaths !== undefined) pkg.setWasmPaths(wasmPaths as string);
+  return {
+    ok: true,
+    describe: async () => {
+      const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      const threads = pkg.getThreadsCount();
+      return { device: `WebAssembly (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`, floatPrecision: 32, wasm: { simd, threads } };
+    },
+  };
+};
+
+const webgl: BackendLoader = async () => {
+  if (isNode()) {
+    return { ok: false, reason: 'WebGL needs a browser page (Node has no WebGL2 context); use webgpu or wasm in Node' };
+  }
+  await import('@tensorflow/tfjs-backend-webgl');
+  return {
+    ok: true,
+    describe: async () => {
+      const version = tf.env().getNumber('WEBGL_VERSION');
+      const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+      let device: string | undefined;
+      if (gl !== undefined) {
+        const ext = gl.getExtension('WEBGL_debug_renderer_info');
+        device = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      }
+      return { device: `WebGL${version}${device ? `: ${device}` : ''}`, floatPrecision: precision(), webglVersion: version };
+    },
+  };
+};
+
+const webgpu: BackendLoader = async () => {
+  if (isNode()) {
+    const reason = await installNodeGpu();
+    if (reason !== undefined) return { ok: false, reason };
+  } else {
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+    if (gpu === undefined) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+    if ((await gpu.requestAdapter()) === null) return { ok: false, reason: 'the browser offers no WebGPU adapter' };
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu') === null) {
+    releaseNodeGpu();
+    return { ok: false, reason: 'tfjs-backend-webgpu did not register (navigator.gpu was missing when it loaded)' };
+  }
+  return {
+    ok: true,
+    describe: async () => {
+      // The backend now holds its device; the global has done its job.
+      if (isNode()) releaseNodeGpu();
+      const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
+      const parts = [info?.vendor, info?.architecture, info?.description].filter((p) => p);
+      return { device: `WebGPU${isNode() ? ' (Dawn in Node)' : ''}${parts.length ? `: ${parts.join(' ')}` : ''}`, floatPrecision: 32 };
+    },
+  };
+};
+
+const NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+const tensorflow: BackendLoader = async () => {
+  if (!isNode()) return { ok: false, reason: 'the tensorflow backend (tfjs-node) runs only in Node' };
+  const failures: string[] = [];
+  for (const pkg of NODE_PACKAGES) {
+    try {
+      await importOptional(pkg);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(message) ? `${pkg} is not installed` : `${pkg} failed to load: ${message}`);
+      continue;
+    }
+    if (tf.findBackendFactory('tensorflow') === null) {
+      return {
+        ok: false,
+        reason: `${pkg} loaded but registered with another copy of @tensorflow/tfjs-core; install it at version ${tf.version_core}`,
+      };
+    }
+    return { ok: true, describe: async () => ({ device: `libtensorflow via ${pkg}`, floatPrecision: 32 }) };
+  }
+  return {
+    ok: false,
+    reason: `${failures.join('; ')}. Install one at version ${tf.version_core}: \`pnpm add @tensorflow/tfjs-node-gpu@${tf.version_core}\` (CUDA) or \`@tensorflow/tfjs-node@${tf.version_core}\``,
+  };
+};
+
+export const loaders: Record<BackendName, BackendLoader> = { cpu, wasm, webgl, webgpu, tensorflow };

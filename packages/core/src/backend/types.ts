@@ -1,0 +1,37 @@
+/** Shared types of the backend door. */
+
+/** The backends this project can run on. `tensorflow` is tfjs-node / tfjs-node-gpu (libtensorflow, CUDA). */
+export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu' | 'tensorflow';
+
+/** What a probe found out about one backend in this process. */
+export interface BackendReport {
+  name: BackendName;
+  /** Whether the backend initialised and can run ops here. */
+  available: boolean;
+  /** Why not, when it is not available; says what to do about it where something can be done. */
+  reason?: string;
+  environment: 'node' | 'browser';
+  /** Adapter, renderer or library description, when the backend tells. */
+  device?: string;
+  /** Bits of float precision the backend computes in (16 on GPUs that cannot render float32). */
+  floatPrecision?: 16 | 32;
+  /** wasm only. */
+  wasm?: { simd: boolean; threads: number };
+  /** webgl only: WebGL version (1 or 2). */
+  webglVersion?: number;
+}
+
+/** What ops and layers may ask about the active backend, instead of testing its name. */
+export interface BackendCapabilities {
+  name: BackendName;
+  /** Runs kernels on a GPU device (webgl, webgpu): launches are expensive, arithmetic is cheap. */
+  gpu: boolean;
+  /**
+   * `matMul(a, b, transposeA, transposeB)` with a transpose flag is much slower than on
+   * pre-transposed operands (the stock wasm backend runs those in a scalar loop). Ops then
+   * transpose a weight once per call instead of once per step.
+   */
+  slowTransposedMatMul: boolean;
+  /** Machine epsilon-like smallest safe constant for optimisers (webgl reports 1e-4). */
+  epsilon: number;
+}

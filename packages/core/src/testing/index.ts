@@ -1,0 +1,11 @@
+/**
+ * `@recurrent/core/testing`: the test plumbing every suite uses — run a suite on every backend,
+ * numeric matchers, leak checks, and the float64 reference implementations used as oracles.
+ */
+import './matchers.js';
+
+export { describeBackends, testedBackends, backendReport, isGpuBackend, tolerances } from './backends.js';
+export type { DescribeBackendsOptions } from './backends.js';
+export { relativeError, flatten } from './matchers.js';
+export type { Numeric, AllCloseOptions } from './matchers.js';
+export { expectNoLeaks, read } from './memory.js';
