@@ -2,22 +2,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendCapabilities, BackendName } from './types.js';
 
+const PORTABLE = { gpu: false, slowTransposedMatMul: false, copyingSlices: false, slowTanh: false, hostMemory: false } as const;
+
 /** Capabilities of the active tfjs backend. */
 export function backendCapabilities(): BackendCapabilities {
   const name = tf.getBackend() as BackendName;
   switch (name) {
     case 'cpu':
-      return { name, gpu: false, slowTransposedMatMul: false, epsilon: tf.backend().epsilon() };
+      return { ...PORTABLE, name, hostMemory: true, epsilon: tf.backend().epsilon() };
     case 'wasm':
-      return { name, gpu: false, slowTransposedMatMul: true, epsilon: tf.backend().epsilon() };
+      return { ...PORTABLE, name, slowTransposedMatMul: true, copyingSlices: true, slowTanh: true, hostMemory: true, epsilon: tf.backend().epsilon() };
     case 'webgl':
     case 'webgpu':
-      return { name, gpu: true, slowTransposedMatMul: false, epsilon: tf.backend().epsilon() };
+      return { ...PORTABLE, name, gpu: true, epsilon: tf.backend().epsilon() };
     case 'tensorflow':
-      return { name, gpu: false, slowTransposedMatMul: false, epsilon: tf.backend().epsilon() };
+      return { ...PORTABLE, name, epsilon: tf.backend().epsilon() };
     default:
       name satisfies never;
       // A backend registered by someone else: assume the portable, conservative choices.
-      return { name, gpu: false, slowTransposedMatMul: false, epsilon: tf.backend().epsilon() };
+      return { ...PORTABLE, name, epsilon: tf.backend().epsilon() };
   }
 }

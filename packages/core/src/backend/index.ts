@@ -15,7 +15,7 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '../register-gradients.js';
+import '../tfjs-setup.js';
 import { isNode } from './environment.js';
 import { loaders, type BackendLoader } from './loaders.js';
 import type { BackendName, BackendReport } from './types.js';

@@ -32,6 +32,18 @@ export interface BackendCapabilities {
    * transpose a weight once per call instead of once per step.
    */
   slowTransposedMatMul: boolean;
+  /**
+   * `slice`, `split` and `unstack` copy the whole input tensor rather than the part taken (the
+   * stock wasm backend reads the full buffer for each slice): per-step access then uses `gather`.
+   */
+  copyingSlices: boolean;
+  /**
+   * `tanh` is far slower than `sigmoid` (wasm: about 15× per element); ops then compute
+   * tanh(x) = 2σ(2x) − 1.
+   */
+  slowTanh: boolean;
+  /** Tensor values can be read synchronously without a device round trip (host memory backends). */
+  hostMemory: boolean;
   /** Machine epsilon-like smallest safe constant for optimisers (webgl reports 1e-4). */
   epsilon: number;
 }

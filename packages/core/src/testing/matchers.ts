@@ -99,11 +99,16 @@ expect.extend({
   toHaveRelativeError: relative,
 });
 
+/** The numeric matchers, as vitest's `expect` sees them. */
+export interface NumericMatchers<R = unknown> {
+  /** Elementwise |received − expected| ≤ atol + rtol·|expected| (numpy's `allclose`). */
+  toBeAllClose(expected: Numeric, options?: AllCloseOptions): R;
+  /** ‖received − expected‖₂ / ‖expected‖₂ ≤ max (SPEC.md's accuracy contract). */
+  toHaveRelativeError(expected: Numeric, max: number): R;
+}
+
 declare module 'vitest' {
-  interface Matchers<T = unknown> {
-    /** Elementwise |received − expected| ≤ atol + rtol·|expected| (numpy's `allclose`). */
-    toBeAllClose(expected: Numeric, options?: AllCloseOptions): T;
-    /** ‖received − expected‖₂ / ‖expected‖₂ ≤ max (SPEC.md's accuracy contract). */
-    toHaveRelativeError(expected: Numeric, max: number): T;
-  }
+  // vitest declares `Matchers<T = any>`; an augmentation must repeat the parameter exactly.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  interface Matchers<T = any> extends NumericMatchers<T> {}
 }

@@ -1,0 +1,38 @@
+/** Small numeric building blocks shared by the recurrent ops. */
+import * as tf from '@tensorflow/tfjs-core';
+import { backendCapabilities } from '../../backend/index.js';
+
+/** x·W + b as one fused kernel ([N, I]·[I, G·H] + [G·H]). */
+export function affine(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.fused.matMul({ a: x as tf.Tensor2D, b: W as tf.Tensor2D, bias: b }) as tf.Tensor2D;
+}
+
+/** Aᵀ·B; transposes A explicitly where transposed matMuls are slow (stock wasm). */
+export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return backendCapabilities().slowTransposedMatMul ? tf.matMul(tf.transpose(a), b) : tf.matMul(a, b, true, false);
+}
+
+/** Wᵀ, materialised once per call so the per-step matMul needs no transpose flag. */
+export function transposeOnce(w: tf.Tensor): tf.Tensor2D {
+  return tf.transpose(w as tf.Tensor2D);
+}
+
+/** [G·H] vector of ones with the `block`-th H-wide block set to 2. */
+export function gateScale(gates: number, block: number, units: number): tf.Tensor1D {
+  const v = new Float32Array(gates * units).fill(1);
+  v.fill(2, block * units, (block + 1) * units);
+  return tf.tensor1d(v);
+}
+
+/** tanh(x), or 2σ(2x) − 1 where tanh is slow (wasm: ~15× slower than sigmoid per element). */
+export function tanhOf(x: tf.Tensor, slow: boolean): tf.Tensor {
+  return slow ? tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1) : tf.tanh(x);
+}
+
+/** [first; seq[0..T−2]]: the state before each step, from the initial state [B, H] and the per-step states [T, B, H]. */
+export function shiftIn(first: tf.Tensor, seq: tf.Tensor3D): tf.Tensor3D {
+  const [T, B, H] = seq.shape;
+  const head = tf.expandDims(first, 0);
+  if (T === 1) return head as tf.Tensor3D;
+  return tf.concat([head, tf.slice(seq, [0, 0, 0], [T - 1, B, H])], 0) as tf.Tensor3D;
+}
