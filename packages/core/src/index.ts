@@ -4,6 +4,8 @@
  * The public surface, curated: backends (the one door), and — as the issues land — the ops with
  * hand-written BPTT, layers and the training harness.
  */
+import './kernels/register.js';
+
 export {
   useBackend,
   availableBackends,
@@ -16,3 +18,6 @@ export {
   isBrowser,
 } from './backend/index.js';
 export type { BackendName, BackendReport, BackendCapabilities, UseBackendOptions } from './backend/index.js';
+
+export { ops, RecurrentInputError } from './ops/index.js';
+export type { LstmParams, LstmOptions, LstmResult } from './ops/index.js';

@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { checkCore, checkKeys, checkMask, checkState, expectShape, invalid } from './internal/validate.js';
-import { fromSteps, maskSteps, Steps, toSteps } from './internal/time.js';
-import { affine, gateScale, matMulT, shiftIn, tanhOf, transposeOnce } from './internal/math.js';
+import { fromSteps, maskSteps, splitColumns, Steps, toSteps } from './internal/time.js';
+import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
 
 export interface LstmParams {
   /** [I, 4H] (coupled: [I, 3H]), blocks i, f, c, o (coupled: f, c, o). */
@@ -139,18 +139,19 @@ function lstmWithGrad(plan: Plan, args: unknown[]) {
   const caps = backendCapabilities();
   const X = toSteps(x as tf.Tensor3D, reverse); // [T, B, I]
   const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse); // [T, B, 1]
-  const fwd = forward(plan, X, W!, U!, b!, h0!, c0!, peep, M, caps.slowTanh);
+  const fwd = forward(plan, X, W!, U!, b!, h0!, c0!, peep, M);
   const sequence = fromSteps(fwd.hs, reverse);
   const value = tf.concat([sequence, tf.expandDims(fwd.cLast, 1)], 1);
-  save([X, W!, U!, h0!, c0!, fwd.acts, fwd.hs, fwd.cs, ...(M ? [M, fwd.cNew!] : []), ...peep]);
+  // Saved: what the forward computed, and the states (their zero defaults die with lstm()'s tidy).
+  // The weights are the caller's tensors, held by the tape until the backward has run, so the
+  // gradient reads them directly instead of paying a clone each.
+  save([X, h0!, c0!, fwd.acts, fwd.hs, fwd.cs, ...(M ? [M, fwd.cNew!] : [])]);
 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-    const [Xs, Ws, Us, h0s, c0s, acts, hs, cs, ...rest] = saved as tf.Tensor3D[];
-    const Ms = plan.mask === undefined ? undefined : rest.shift();
-    const cNew = plan.mask === undefined ? undefined : rest.shift();
+    const [Xs, h0s, c0s, acts, hs, cs, Ms, cNew] = saved as tf.Tensor3D[];
     const dSeq = tf.slice(dy, [0, 0, 0], [B, T, H]) as tf.Tensor3D;
     const dcLast = tf.reshape(tf.slice(dy, [0, T, 0], [B, 1, H]), [B, H]);
-    const g = backward(plan, { X: Xs!, W: Ws!, U: Us!, h0: h0s!, c0: c0s!, acts: acts!, cNew, hs: hs!, cs: cs!, M: Ms, peep: rest }, toSteps(dSeq, reverse), dcLast, caps.slowTanh);
+    const g = backward(plan, { X: Xs!, W: W!, U: U!, h0: h0s!, c0: c0s!, acts: acts!, cNew, hs: hs!, cs: cs!, M: Ms, peep }, toSteps(dSeq, reverse), dcLast, caps.slowTanh);
     return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0, g.dc0, ...g.dPeep];
   };
   return { value, gradFunc };
@@ -170,7 +171,7 @@ interface Forward {
 
 function forward(
   plan: Plan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor,
-  peep: tf.Tensor[], M: tf.Tensor3D | undefined, slowTanh: boolean,
+  peep: tf.Tensor[], M: tf.Tensor3D | undefined,
 ): Forward {
   const { B, T, H, gates, coupled } = plan;
   const cBlock = coupled ? 1 : 2;
@@ -179,7 +180,7 @@ function forward(
   const Ws = scale ? tf.mul(W, scale) : W;
   const Us = scale ? tf.mul(U, scale) : U;
   const bs = scale ? tf.mul(b, scale) : b;
-  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), Ws, bs), [T, B, gates * H]);
+  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), Ws, bs), [T, B, gates * H]) as tf.Tensor3D;
   const xp = new Steps(XP);
   const masks = M === undefined ? undefined : new Steps(M);
   const [pi, pf, po] = coupled ? [undefined, peep[0], peep[1]] : [peep[0], peep[1], peep[2]];
@@ -190,36 +191,31 @@ function forward(
   const cNews: tf.Tensor[] = [];
   const acts: tf.Tensor[] = [];
   for (let k = 0; k < T; k++) {
-    const z = tf.add(tf.matMul(h, Us), xp.at(k));
+    const z = xp.at(k, tf.matMul(h, Us))[0]!; // XP[k] + h·U in one read
     let cn: tf.Tensor;
     let hn: tf.Tensor;
     if (!plan.peephole) {
       const S = tf.sigmoid(z);
       acts.push(S);
-      if (coupled) {
-        const [f, sc, o] = tf.split(S, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const cand = tf.sub(tf.mul(sc, 2), 1);
-        cn = tf.add(cand, tf.mul(f, tf.sub(c, cand)));
-        hn = tf.mul(o, tanhOf(cn, slowTanh));
-      } else {
-        const [i, f, sc, o] = tf.split(S, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const ic = tf.mul(i, sc);
-        cn = tf.sub(tf.addN([tf.mul(f, c), ic, ic]), i); // f⊙c + i⊙(2σ(2z_c) − 1)
-        hn = tf.mul(o, tanhOf(cn, slowTanh));
-      }
+      // Read the gates off the one sigmoid; the candidate as 2σ(2z) − 1 = tanh(z).
+      const cand = { scale: coupled ? [1, 2, 1] : [1, 1, 2, 1], shift: coupled ? [0, -1, 0] : [0, 0, -1, 0] };
+      const gs = splitColumns(S as tf.Tensor2D, new Array<number>(gates).fill(H), cand);
+      const [i, f, c1, o] = coupled ? [undefined, gs[0]!, gs[1]!, gs[2]!] : (gs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]);
+      cn = coupled ? tf.add(c1, tf.mul(f, tf.sub(c, c1))) : tf.add(tf.mul(f, c), tf.mul(i!, c1)); // coupled: ĉ + f⊙(c − ĉ)
+      hn = tf.mul(o, tf.tanh(cn));
     } else {
-      const parts = tf.split(z, gates, 1);
+      const parts = splitColumns(z, new Array<number>(gates).fill(H));
       const f = tf.sigmoid(tf.add(parts[coupled ? 0 : 1]!, tf.mul(pf!, c)));
-      const cand = tanhOf(parts[coupled ? 1 : 2]!, slowTanh);
+      const cand = tf.tanh(parts[coupled ? 1 : 2]!);
       const i = coupled ? tf.sub(1, f) : tf.sigmoid(tf.add(parts[0]!, tf.mul(pi!, c)));
       cn = tf.add(tf.mul(f, c), tf.mul(i, cand));
       const o = tf.sigmoid(tf.add(parts[gates - 1]!, tf.mul(po!, cn)));
-      hn = tf.mul(o, tanhOf(cn, slowTanh));
+      hn = tf.mul(o, tf.tanh(cn));
       acts.push(coupled ? tf.concat([f, cand, o], 1) : tf.concat([i, f, cand, o], 1));
     }
     cNews.push(cn);
     if (masks !== undefined) {
-      const m = masks.at(k);
+      const m = masks.at(k)[0]!;
       h = tf.add(h, tf.mul(m, tf.sub(hn, h)));
       c = tf.add(c, tf.mul(m, tf.sub(cn, c)));
     } else {
@@ -268,7 +264,7 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D, dcLast: tf.Tensor, slow
     const addV = tf.neg(tf.sub(mulV, 1)); // 0, except −1 for the candidate
     A = tf.add(tf.mul(A, mulV), addV) as tf.Tensor3D;
   }
-  const blocks = tf.split(A, gates, 2) as tf.Tensor3D[];
+  const blocks = splitColumns(tf.reshape(A, [T * B, GH]) as tf.Tensor2D, new Array<number>(gates).fill(H)).map((t) => tf.reshape(t, [T, B, H]) as tf.Tensor3D);
   const [i, f, cand, o] = coupled ? [undefined, blocks[0]!, blocks[1]!, blocks[2]!] : (blocks as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]);
   const cNew = s.cNew ?? s.cs;
   const cPrev = shiftIn(s.c0, s.cs); // [T, B, H]: c before each step
@@ -280,23 +276,23 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D, dcLast: tf.Tensor, slow
   const Q = coupled
     ? [tf.mul(tf.sub(cPrev, cand), dSig(f)), tf.mul(tf.sub(1, f), dTanh(cand)), qo]
     : [tf.mul(cand, dSig(i!)), tf.mul(cPrev, dSig(f)), tf.mul(i!, dTanh(cand)), qo];
-  const widths = [GH, H, H, H, ...(s.M ? [1] : [])];
-  const P = tf.concat([...Q, K, f, dH, ...(s.M ? [s.M] : [])], 2);
-  const steps = new Steps(P);
+  // Everything a backward step reads, in one tensor: one read per step, dh added on the way.
+  const widths = [H, GH, H, H, ...(s.M ? [1] : [])];
+  const P = tf.concat([dH, ...Q, K, f, ...(s.M ? [s.M] : [])], 2);
+  const steps = new Steps(P as tf.Tensor3D, widths);
   const UT = transposeOnce(s.U);
   const [pi, pf, po] = plan.peephole ? (coupled ? [undefined, s.peep[0], s.peep[1]] : s.peep) : [];
-  let dh: tf.Tensor = tf.zeros([B, H]);
+  let dh: tf.Tensor | undefined; // nothing flows back into the last step but its output's gradient
   let dc: tf.Tensor = dcLast;
   const dzs: tf.Tensor[] = new Array(T);
   for (let k = T - 1; k >= 0; k--) {
-    const [q, kk, fk, dho, m] = tf.split(steps.at(k), widths, 1);
-    const dhTot = tf.add(dho!, dh);
+    const [dhTot, q, kk, fk, m] = steps.at(k, dh) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
     const dhN = m ? tf.mul(m, dhTot) : dhTot;
     const dcIn = m ? tf.mul(m, dc) : dc;
     let dcN = tf.add(dcIn, tf.mul(dhN, kk!));
     let dz: tf.Tensor;
     if (plan.peephole) {
-      const [qr, qO] = tf.split(q!, [GH - H, H], 1);
+      const [qr, qO] = splitColumns(q as tf.Tensor2D, [GH - H, H]);
       const dzo = tf.mul(dhN, qO!);
       dcN = tf.add(dcN, tf.mul(dzo, po!));
       dz = tf.concat([tf.mul(tf.concat(new Array(gates - 1).fill(dcN), 1), qr!), dzo], 1);
@@ -307,7 +303,7 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D, dcLast: tf.Tensor, slow
     let dhPrev = tf.matMul(dz, UT);
     let dcPrev = tf.mul(dcN, fk!);
     if (plan.peephole) {
-      const parts = tf.split(dz, gates, 1);
+      const parts = splitColumns(dz as tf.Tensor2D, new Array<number>(gates).fill(H));
       dcPrev = coupled
         ? tf.add(dcPrev, tf.mul(parts[0]!, pf!))
         : tf.addN([dcPrev, tf.mul(parts[0]!, pi!), tf.mul(parts[1]!, pf!)]);
@@ -326,16 +322,16 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D, dcLast: tf.Tensor, slow
   const Hprev = tf.reshape(shiftIn(s.h0, s.hs), [T * B, H]) as tf.Tensor2D;
   const dW = matMulT(Xflat, dZflat);
   const dU = matMulT(Hprev, dZflat);
-  const db = tf.sum(dZflat, 0);
+  const db = sumRows(dZflat);
   const dX = tf.reshape(tf.matMul(dZflat, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   let dPeep: tf.Tensor[] = [];
   if (plan.peephole) {
-    const parts = tf.split(dZ, gates, 2);
+    const parts = splitColumns(dZflat, new Array<number>(gates).fill(H)).map((t) => tf.reshape(t, [T, B, H]));
     const sumBT = (t: tf.Tensor) => tf.sum(t, [0, 1]);
     const dpo = sumBT(tf.mul(parts[gates - 1]!, cNew));
     dPeep = coupled
       ? [sumBT(tf.mul(parts[0]!, cPrev)), dpo]
       : [sumBT(tf.mul(parts[0]!, cPrev)), sumBT(tf.mul(parts[1]!, cPrev)), dpo];
   }
-  return { dX, dW, dU, db, dh0: dh, dc0: dc, dPeep };
+  return { dX, dW, dU, db, dh0: dh!, dc0: dc, dPeep };
 }

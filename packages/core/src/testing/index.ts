@@ -9,3 +9,6 @@ export type { DescribeBackendsOptions } from './backends.js';
 export { relativeError, flatten } from './matchers.js';
 export type { Numeric, AllCloseOptions } from './matchers.js';
 export { expectNoLeaks, read } from './memory.js';
+export * from './reference.js';
+export * from './finite-diff.js';
+export * from './random.js';

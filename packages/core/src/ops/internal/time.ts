@@ -7,7 +7,8 @@
  * itself free of index arithmetic and keeps outputs aligned with input positions.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backendCapabilities } from '../../backend/index.js';
+import '../../kernels/register.js';
+import { hasTimeStepKernel, runTimeStep, timeStepComposite, type BlockAffine } from '../../kernels/time-step/kernel.js';
 
 /** [B, T, F] → [T, B, F] in processing order. */
 export function toSteps(x: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
@@ -22,30 +23,36 @@ export function fromSteps(y: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
 }
 
 /**
- * Per-step views of a time-major tensor [T, ...rest]: `at(k)` returns step k as [...rest].
+ * Per-step access to a time-major tensor [T, B, W], read as column blocks of the given widths:
+ * `at(k)` returns step k as [B, sizes[0]], [B, sizes[1]], ….
  *
- * One `unstack` when slicing is cheap; on backends whose slices copy the whole input tensor
- * (stock wasm reads the full buffer for every slice, which makes an unstack O(T²)), one `gather`
- * per step instead, which copies only that step.
+ * Where the backend has the `RecurrentTimeStep` kernel (wasm, cpu) that is one dispatch per step
+ * copying only that step; elsewhere one `unstack` per call and a `split` per step (webgl's
+ * contiguous slices are views, so the unstack costs no copy there).
  */
 export class Steps {
   private readonly parts: tf.Tensor[] | undefined;
-  private readonly indices: tf.Scalar[] = [];
+  private readonly sizes: number[];
 
-  constructor(readonly source: tf.Tensor) {
-    if (!backendCapabilities().copyingSlices) this.parts = tf.unstack(source);
+  constructor(readonly source: tf.Tensor3D, sizes?: number[]) {
+    this.sizes = sizes ?? [source.shape[2]];
+    if (!hasTimeStepKernel()) this.parts = tf.unstack(source);
   }
 
   get length(): number {
-    return this.source.shape[0]!;
+    return this.source.shape[0];
   }
 
-  at(k: number): tf.Tensor {
-    if (this.parts !== undefined) return this.parts[k]!;
-    // A scalar index drops the time axis: one kernel, one step copied.
-    const index = (this.indices[k] ??= tf.scalar(k, 'int32'));
-    return tf.gather(this.source, index);
+  /** Step k as its column blocks, with `addend` [B, sizes[0]] added to the first block. */
+  at(k: number, addend?: tf.Tensor): tf.Tensor2D[] {
+    if (this.parts === undefined) return runTimeStep(this.source, k, this.sizes, addend);
+    return timeStepComposite(this.parts[k] as tf.Tensor2D, this.sizes, addend);
   }
+}
+
+/** Splits [B, W] into column blocks [B, sizes[i]]: one direct copy where the backend has the kernel. */
+export function splitColumns(x: tf.Tensor2D, sizes: number[], affine?: BlockAffine): tf.Tensor2D[] {
+  return hasTimeStepKernel() ? runTimeStep(x, 0, sizes, undefined, affine) : timeStepComposite(x, sizes, undefined, affine);
 }
 
 /** Stacks per-step tensors [...rest] into [T, ...rest]. */
