@@ -97,9 +97,9 @@ export interface StepMeasurement {
 
 /** Kernels dispatched by one training step (tf.profile counts every kernel, nested ones too). */
 export async function countKernels(model: StepModel): Promise<number> {
-  const info = await tf.profile(() => {
+  const info = await tf.profile(async () => {
     const loss = model.step();
-    loss.dataSync();
+    await loss.data();
     loss.dispose();
   });
   // tf.profile also lists scopes (customGrad nodes, fused-op wrappers); count registered kernels only.

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { availableBackends, bestBackend, useBackend, type BackendName } from './index.js';
+import { isSoftwareRenderer } from './loaders.js';
 
 describe('backend door in Node', () => {
   it('reports every known backend, with a reason for each one that cannot run', async () => {
@@ -41,8 +42,16 @@ describe('backend door in Node', () => {
     const best = await bestBackend();
     const available = (await availableBackends()).filter((r) => r.available).map((r) => r.name);
     expect(available).toContain(best);
-    // Node preference: tensorflow, then webgpu, then wasm.
+    // Node preference: tensorflow, then webgpu on real hardware, then wasm; a software GPU last.
+    const reports = await availableBackends();
+    const hardware = (n: BackendName) => reports.find((r) => r.name === n && r.available && !r.software) !== undefined;
     const order: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
-    expect(best).toBe(order.find((n) => available.includes(n)));
+    expect(best).toBe(order.find(hardware));
+  });
+
+  it('recognises software renderers', () => {
+    expect(isSoftwareRenderer('WebGPU (Dawn in Node): llvmpipe-llvm-15-0-6-256-bits- OpenGL ES 3.2 Mesa 22.3.6')).toBe(true);
+    expect(isSoftwareRenderer('WebGL2: ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)')).toBe(true);
+    expect(isSoftwareRenderer('WebGPU: nvidia ampere NVIDIA GeForce RTX 3080')).toBe(false);
   });
 });

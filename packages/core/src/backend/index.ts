@@ -101,12 +101,17 @@ export async function availableBackends(): Promise<BackendReport[]> {
   return out;
 }
 
-/** The best backend that runs in this environment (WebGPU → WebGL → WASM → CPU in a browser). */
+/**
+ * The best backend that runs in this environment: WebGPU → WebGL → WASM → CPU in a browser,
+ * tensorflow → WebGPU → WASM → CPU in Node; a GPU emulated in software (llvmpipe, SwiftShader)
+ * ranks after wasm, since it runs slower than wasm on the same CPU.
+ */
 export async function bestBackend(): Promise<BackendName> {
-  for (const name of backendPreference()) {
-    if ((await probeBackend(name)).available) return name;
-  }
-  return 'cpu';
+  const reports: BackendReport[] = [];
+  for (const name of backendPreference()) reports.push(await probeBackend(name));
+  const usable = reports.filter((r) => r.available);
+  const hardware = usable.filter((r) => !r.software);
+  return (hardware[0] ?? usable[0])?.name ?? 'cpu';
 }
 
 /**

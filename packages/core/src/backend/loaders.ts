@@ -4,12 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { importOptional, isNode } from './environment.js';
-import { installNodeGpu, releaseNodeGpu } from './node-webgpu.js';
+import { describeAdapter, installNodeGpu, nodeAdapterDescription, releaseNodeGpu } from './node-webgpu.js';
 import type { BackendName, BackendReport } from './types.js';
 
-type Details = Pick<BackendReport, 'device' | 'floatPrecision' | 'wasm' | 'webglVersion'>;
+type Details = Pick<BackendReport, 'device' | 'floatPrecision' | 'wasm' | 'webglVersion' | 'software'>;
 type Loaded = { ok: true; describe: () => Promise<Details> } | { ok: false; reason: string };
 export type BackendLoader = (options: { wasmPaths?: string | Record<string, string> }) => Promise<Loaded>;
+
+/** Renderers that emulate a GPU on the CPU. */
+export function isSoftwareRenderer(description: string): boolean {
+  return /llvmpipe|lavapipe|softpipe|swiftshader|software/i.test(description);
+}
 
 function precision(): 16 | 32 {
   return tf.backend().floatPrecision() === 16 ? 16 : 32;
@@ -48,19 +53,23 @@ const webgl: BackendLoader = async () => {
         const ext = gl.getExtension('WEBGL_debug_renderer_info');
         device = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
       }
-      return { device: `WebGL${version}${device ? `: ${device}` : ''}`, floatPrecision: precision(), webglVersion: version };
+      return { device: `WebGL${version}${device ? `: ${device}` : ''}`, floatPrecision: precision(), webglVersion: version, software: isSoftwareRenderer(device ?? '') };
     },
   };
 };
 
 const webgpu: BackendLoader = async () => {
+  let adapter = '';
   if (isNode()) {
     const reason = await installNodeGpu();
     if (reason !== undefined) return { ok: false, reason };
+    adapter = nodeAdapterDescription();
   } else {
-    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<Parameters<typeof describeAdapter>[0] | null> } } }).navigator?.gpu;
     if (gpu === undefined) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
-    if ((await gpu.requestAdapter()) === null) return { ok: false, reason: 'the browser offers no WebGPU adapter' };
+    const found = await gpu.requestAdapter();
+    if (found === null) return { ok: false, reason: 'the browser offers no WebGPU adapter' };
+    adapter = describeAdapter(found);
   }
   await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu') === null) {
@@ -72,9 +81,8 @@ const webgpu: BackendLoader = async () => {
     describe: async () => {
       // The backend now holds its device; the global has done its job.
       if (isNode()) releaseNodeGpu();
-      const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
-      const parts = [info?.vendor, info?.architecture, info?.description].filter((p) => p);
-      return { device: `WebGPU${isNode() ? ' (Dawn in Node)' : ''}${parts.length ? `: ${parts.join(' ')}` : ''}`, floatPrecision: 32 };
+      const device = `WebGPU${isNode() ? ' (Dawn in Node)' : ''}${adapter ? `: ${adapter}` : ''}`;
+      return { device, floatPrecision: 32, software: isSoftwareRenderer(device) };
     },
   };
 };

@@ -21,6 +21,7 @@ interface AdapterLike {
 
 let installed: Promise<string | undefined> | undefined;
 let createdNavigator = false;
+let adapterDescription = '';
 /**
  * The Dawn instance, held for the life of the process: if it is garbage-collected while tfjs still
  * uses a device from it, Dawn aborts the process (`std::system_error: Invalid argument`).
@@ -68,9 +69,21 @@ async function install(): Promise<string | undefined> {
     Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
     createdNavigator = true;
   }
+  adapterDescription = describeAdapter(adapter);
   const nav = holder.navigator as Record<string, unknown>;
   Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
   return undefined;
+}
+
+/** What the adapter says of itself: vendor, architecture, device, description (whichever it fills in). */
+export function describeAdapter(adapter: AdapterLike): string {
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture, info.device, info.description].filter((p) => p).join(' ');
+}
+
+/** The Dawn adapter's description, once {@link installNodeGpu} has run. */
+export function nodeAdapterDescription(): string {
+  return adapterDescription;
 }
 
 /** Removes the `navigator.gpu` that {@link installNodeGpu} set (tfjs keeps its own device). */

@@ -13,6 +13,11 @@ export interface BackendReport {
   environment: 'node' | 'browser';
   /** Adapter, renderer or library description, when the backend tells. */
   device?: string;
+  /**
+   * The GPU is emulated on the CPU (Mesa llvmpipe/lavapipe, SwiftShader): it runs, but wasm is
+   * usually faster, so {@link bestBackend} ranks it last.
+   */
+  software?: boolean;
   /** Bits of float precision the backend computes in (16 on GPUs that cannot render float32). */
   floatPrecision?: 16 | 32;
   /** wasm only. */
