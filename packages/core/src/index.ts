@@ -21,3 +21,5 @@ export type { BackendName, BackendReport, BackendCapabilities, UseBackendOptions
 
 export { ops, RecurrentInputError } from './ops/index.js';
 export type { LstmParams, LstmOptions, LstmResult } from './ops/index.js';
+export { clipByGlobalNorm, clipByValue, globalNorm } from './train/index.js';
+export type { ClipResult, GradientMap } from './train/index.js';
