@@ -20,6 +20,15 @@ function precision(): 16 | 32 {
   return tf.backend().floatPrecision() === 16 ? 16 : 32;
 }
 
+/**
+ * WebGL's precision. `MathBackendWebGL.floatPrecision()` answers 16 whenever float32 rendering is
+ * *enabled* (tensorflow/tfjs#6980: it only runs its underflow check on the half-float path), so
+ * read the flag that decides the texture format instead and keep tfjs' check for that path.
+ */
+function webglPrecision(): 16 | 32 {
+  return tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? 32 : precision();
+}
+
 const cpu: BackendLoader = async () => {
   await import('@tensorflow/tfjs-backend-cpu');
   return { ok: true, describe: async () => ({ device: 'JavaScript, main thread', floatPrecision: 32 }) };
@@ -53,7 +62,7 @@ const webgl: BackendLoader = async () => {
         const ext = gl.getExtension('WEBGL_debug_renderer_info');
         device = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
       }
-      return { device: `WebGL${version}${device ? `: ${device}` : ''}`, floatPrecision: precision(), webglVersion: version, software: isSoftwareRenderer(device ?? '') };
+      return { device: `WebGL${version}${device ? `: ${device}` : ''}`, floatPrecision: webglPrecision(), webglVersion: version, software: isSoftwareRenderer(device ?? '') };
     },
   };
 };

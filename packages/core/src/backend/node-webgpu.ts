@@ -1,6 +1,9 @@
 /**
  * WebGPU in Node through Dawn (npm `webgpu`), on whatever Vulkan/GL driver the machine has —
- * on a machine without a GPU that is Mesa's software rasteriser (Debian `mesa-vulkan-drivers`).
+ * on a machine without a GPU that is Mesa's llvmpipe through EGL (Dawn's `opengles` backend;
+ * Debian `libegl1 libegl-mesa0 libgl1-mesa-dri`, plus `libegl-dev` because Dawn dlopens the
+ * unversioned `libEGL.so`). Mesa 22's lavapipe is refused by Dawn's Vulkan backend, hence the
+ * GL default; `RECURRENT_DAWN_BACKEND=vulkan` picks Vulkan on machines whose driver has it.
  *
  * tfjs-backend-webgpu registers itself only if `navigator.gpu` exists when it is imported, so
  * this sets `navigator.gpu` first; once the backend holds its device the global is removed again
@@ -58,9 +61,10 @@ async function install(): Promise<string | undefined> {
   gpu.requestAdapter = (options = {}) => request({ featureLevel: 'compatibility', ...options });
   const adapter = await request({ featureLevel: 'compatibility' }).catch(() => null);
   if (adapter === null) {
+    const packages = backendFlag === 'vulkan' ? 'libvulkan1 mesa-vulkan-drivers' : 'libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri';
     return (
-      'Dawn found no GPU adapter (on a machine without a GPU install Mesa: ' +
-      '`apt-get install mesa-vulkan-drivers libvulkan1 libegl1`)'
+      `Dawn found no GPU adapter for backend=${backendFlag} (on a machine without a GPU install Mesa: ` +
+      `\`apt-get install ${packages}\`, or run \`node scripts/ensure-system.mjs\` as root)`
     );
   }
   const holder = globalThis as { navigator?: object };

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { availableBackends, isNode, useBackend, type BackendName, type BackendReport } from '../backend/index.js';
+import { BACKEND_NAMES, isNode, probeBackend, useBackend, type BackendName, type BackendReport } from '../backend/index.js';
 
 /** The backends each environment's test run covers. */
 export function testedBackends(): BackendName[] {
@@ -22,8 +22,13 @@ function readEnv(name: string): string | undefined {
   return proc?.env?.[name] ?? (import.meta as unknown as { env?: Record<string, string | undefined> }).env?.[name];
 }
 
-// Probed once per test file, before any describe runs (top-level await).
-const reports: Map<BackendName, BackendReport> = new Map((await availableBackends()).map((r) => [r.name, r]));
+// Probed once per test file, before any describe runs (top-level await). Only the backends this
+// environment tests: probing wasm in the browser page would fetch binaries the Vite test server
+// does not serve, for a backend that the Node project covers.
+const reports = new Map<BackendName, BackendReport>();
+for (const name of testedBackends()) {
+  if (BACKEND_NAMES.includes(name)) reports.set(name, await probeBackend(name));
+}
 
 /** The report of one backend, as probed when the test file was loaded. */
 export function backendReport(name: BackendName): BackendReport | undefined {
