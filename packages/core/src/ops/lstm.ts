@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
-import { checkCore, checkKeys, checkMask, checkState, expectShape, invalid } from './internal/validate.js';
+import { checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
 import { fromSteps, maskSteps, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
 
@@ -73,6 +73,8 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
   const op = 'lstm';
   checkKeys(op, 'option', options, OPTION_KEYS);
   checkKeys(op, 'parameter', params, PARAM_KEYS);
+  checkFlag(op, 'reverse', options.reverse);
+  checkFlag(op, 'coupled', options.coupled);
   const coupled = options.coupled ?? false;
   const gates = coupled ? 3 : 4;
   const dims = checkCore(op, x, params.kernel, params.recurrentKernel, gates, coupled ? 'f, c, o' : 'i, f, c, o');
@@ -119,14 +121,6 @@ interface Plan {
   peephole: boolean;
   reverse: boolean;
   mask: tf.Tensor2D | undefined;
-}
-
-function checkMaskValues(op: string, mask: tf.Tensor): void {
-  const values = mask.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== 0 && v !== 1) invalid(`${op}: mask values must be 0 or 1, got ${v} at flat index ${i}`);
-  }
 }
 
 type Saver = (tensors: tf.Tensor[]) => void;

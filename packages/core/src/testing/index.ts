@@ -12,3 +12,27 @@ export { expectNoLeaks, read } from './memory.js';
 export * from './reference.js';
 export * from './finite-diff.js';
 export * from './random.js';
+export {
+  MASK_MODES,
+  buildCall,
+  caseTensors,
+  composite,
+  disposeTensors,
+  expectAdamTrainsThrough,
+  expectGradientsClose,
+  expectInputError,
+  expectOutputsClose,
+  makeCase,
+  raggedMask,
+  referenceGradients,
+  referenceLoss,
+  referenceRun,
+  readOutputs,
+  runAndRead,
+  standardCases,
+  tensorGradients,
+  tensorLoss,
+  variantName,
+  withCaseTensors,
+} from './op-harness.js';
+export type { Call, CaseConfig, CaseTensors, InputName, OpCase, Outputs, TensorRun, Variant } from './op-harness.js';

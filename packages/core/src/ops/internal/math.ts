@@ -1,6 +1,7 @@
 /** Small numeric building blocks shared by the recurrent ops. */
 import * as tf from '@tensorflow/tfjs-core';
 import { backendCapabilities } from '../../backend/index.js';
+import { splitColumns } from './time.js';
 
 /** x·W + b as one fused kernel ([N, I]·[I, G·H] + [G·H]). */
 export function affine(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
@@ -41,4 +42,20 @@ export function shiftIn(first: tf.Tensor, seq: tf.Tensor3D): tf.Tensor3D {
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   const [n, k] = x.shape;
   return tf.reshape(tf.matMul(tf.ones([1, n]), x), [k]) as tf.Tensor1D;
+}
+
+/** [n·H] vector whose k-th H-wide block is `values[k]`, e.g. [−1, 1, 2] → (−1 ×H, 1 ×H, 2 ×H). */
+export function blockConstants(values: readonly number[], units: number): tf.Tensor1D {
+  const v = new Float32Array(values.length * units);
+  values.forEach((value, k) => v.fill(value, k * units, (k + 1) * units));
+  return tf.tensor1d(v);
+}
+
+/**
+ * tanh(a) read off s = σ(2a) as 2s − 1, for backends with slow tanh whose callers scaled a's
+ * weights by 2 beforehand: one sigmoid and one read (a single dispatch where the step kernel
+ * exists) instead of tanhOf's four kernels.
+ */
+export function tanhOfDoubled(a2: tf.Tensor2D): tf.Tensor2D {
+  return splitColumns(tf.sigmoid(a2), [a2.shape[1]], { scale: [2], shift: [-1] })[0]!;
 }

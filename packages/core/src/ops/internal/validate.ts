@@ -19,13 +19,25 @@ function isTensor(v: unknown): v is tf.Tensor {
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
-/** Asserts `value` is a float32 tensor of exactly `shape`; `formula` describes the shape symbolically. */
-export function expectShape(op: string, name: string, value: unknown, shape: readonly number[], formula: string): asserts value is tf.Tensor {
-  if (!isTensor(value)) fail(`${op}: ${name} must be a tf.Tensor of shape ${formula} = ${fmt(shape)}, got ${describe(value)}`);
+/** Extra words for a shape message: the condition the shape depends on, and what to do about a mismatch. */
+export interface ShapeNote {
+  /** Follows the expected shape, e.g. `with resetAfter: true`. */
+  when?: string;
+  /** Follows what was found, e.g. `stack the input and recurrent biases: tf.stack([bx, bh])`. */
+  fix?: string;
+}
+
+/**
+ * Asserts `value` is a float32 tensor of exactly `shape`; `formula` describes the shape symbolically.
+ * `note` (optional) adds the condition and the fix to the mismatch message.
+ */
+export function expectShape(op: string, name: string, value: unknown, shape: readonly number[], formula: string, note: ShapeNote = {}): asserts value is tf.Tensor {
+  const when = note.when === undefined ? '' : ` ${note.when}`;
+  if (!isTensor(value)) fail(`${op}: ${name} must be a tf.Tensor of shape ${formula} = ${fmt(shape)}${when}, got ${describe(value)}`);
   if (value.isDisposed) fail(`${op}: ${name} has been disposed`);
   if (value.dtype !== 'float32') fail(`${op}: ${name} must be float32, got ${value.dtype}`);
   const same = value.shape.length === shape.length && value.shape.every((d, i) => d === shape[i]);
-  if (!same) fail(`${op}: ${name} must be ${formula} = ${fmt(shape)}, got ${fmt(value.shape)}`);
+  if (!same) fail(`${op}: ${name} must be ${formula} = ${fmt(shape)}${when}, got ${fmt(value.shape)}${note.fix === undefined ? '' : `; ${note.fix}`}`);
 }
 
 function describe(value: unknown): string {
@@ -58,7 +70,8 @@ export function checkCore(op: string, x: unknown, kernel: unknown, recurrentKern
   if (recurrentKernel.rank !== 2) fail(`${op}: recurrentKernel must be rank 2 [H, ${gates === 1 ? 'H' : `${gates}H`}], got ${fmt(recurrentKernel.shape)}`);
   const units = recurrentKernel.shape[0]!;
   const g = gates === 1 ? 'H' : `${gates}H`;
-  expectShape(op, 'recurrentKernel', recurrentKernel, [units, gates * units], `[H, ${g}] (blocks ${gateNames})`);
+  const blocks = gateNames === '' ? {} : { when: `(blocks ${gateNames})` }; // none for a single block (simple RNN)
+  expectShape(op, 'recurrentKernel', recurrentKernel, [units, gates * units], `[H, ${g}]`, blocks);
   expectShape(op, 'kernel', kernel, [inputSize, gates * units], `[I, ${g}] (I = x's features)`);
   return { batch, time, inputSize, units };
 }
@@ -79,6 +92,37 @@ export function checkMask(op: string, mask: unknown, dims: Dims): void {
   if (mask.dtype !== 'float32' && mask.dtype !== 'int32' && mask.dtype !== 'bool') {
     fail(`${op}: mask must be float32, int32 or bool, got ${mask.dtype}`);
   }
+}
+
+/**
+ * Checks the mask's values are 0 or 1. Reads the values synchronously, so call it only where that
+ * is free (`backendCapabilities().hostMemory`), and before any kernel runs.
+ */
+export function checkMaskValues(op: string, mask: tf.Tensor): void {
+  const values = mask.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== 0 && v !== 1) fail(`${op}: mask values must be 0 or 1, got ${v} at flat index ${i}`);
+  }
+}
+
+/** Checks an optional boolean option (`reverse: 'yes'` would otherwise be silently truthy). */
+export function checkFlag(op: string, name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') fail(`${op}: ${name} must be true or false, got ${quote(value)}`);
+}
+
+/** Checks an optional option whose value is one of a few strings. */
+export function checkChoice<C extends string>(op: string, name: string, value: unknown, choices: readonly C[]): asserts value is C | undefined {
+  if (value !== undefined && !(choices as readonly unknown[]).includes(value)) {
+    fail(`${op}: ${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got ${quote(value)}`);
+  }
+}
+
+/** A found value for a message: strings quoted, objects by kind. */
+function quote(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (isTensor(value)) return 'a tf.Tensor';
+  return typeof value === 'object' && value !== null ? describe(value) : String(value);
 }
 
 /** Rejects option keys the op does not know (no option is accepted and ignored). */
