@@ -20,6 +20,31 @@ export {
 export type { BackendName, BackendReport, BackendCapabilities, UseBackendOptions } from './backend/index.js';
 
 export { ops, RecurrentInputError } from './ops/index.js';
-export type { LstmParams, LstmOptions, LstmResult } from './ops/index.js';
-export { clipByGlobalNorm, clipByValue, globalNorm } from './train/index.js';
-export type { ClipResult, GradientMap } from './train/index.js';
+export type {
+  LstmParams, LstmOptions, LstmResult, GruParams, GruOptions, GruResult,
+  SimpleRnnParams, SimpleRnnOptions, SimpleRnnResult, SimpleRnnActivation,
+} from './ops/index.js';
+export {
+  clipByGlobalNorm, clipByValue, globalNorm,
+  Trainer, StepContext, measureGradientFlow, Rng, dropout,
+  schedules,
+  createOptimizer, setLearningRate, getLearningRate, disposeOptimizer, resolveOptimizerConfig,
+  MemoryCheckpointStore, FileCheckpointStore, encodeCheckpoint, decodeCheckpoint, atomicWriteFile, fileLines,
+  TokenStreams, addingProblem, ADDING_BASELINE_MSE, recurrentRegressor,
+  progressBar, jsonLines, MetricsHistory, trainingCurves, svgCurves, renderChart,
+} from './train/index.js';
+export type {
+  ClipResult, GradientMap,
+  TrainerConfig, ValidationConfig, TrainerCallback, StepMetrics, ValidationMetrics, NonFiniteEvent, CheckpointEvent, RunStart, RunSummary, StopReason,
+  TrainModel, TrainData, LossResult, Params, StateTree, GradientFlow, HiddenState, RecurrentFn, RecurrentRun,
+  LearningRateSchedule, OptimizerConfig, AdamConfig, RmspropConfig, SgdConfig, CheckpointStore, CheckpointData, AtomicWriteHooks,
+  TokenBatch, AddingBatch, CellKind, Regressor, RegressorConfig, ProgressOptions, TextOutput, LineSink, Panel, Series, ChartOptions,
+} from './train/index.js';
+export {
+  layers, initializers, keras, pytorch,
+  RecurrentLayer, Lstm, Gru, SimpleRnn, Bidirectional, Stack, Orthogonal, Identity,
+} from './layers/index.js';
+export type {
+  RecurrentLayerArgs, LstmLayerArgs, GruLayerArgs, SimpleRnnLayerArgs, BidirectionalArgs, StackArgs, StackedArgs, MergeMode,
+  InitializerIdentifier, RegularizerIdentifier, OrthogonalArgs, KerasExportOptions, KerasTarget, PyTorchKind, PyTorchLayout, StateDictEntry,
+} from './layers/index.js';
