@@ -112,8 +112,15 @@ export function gru(x: tf.Tensor3D, params: GruParams, options: GruOptions = {})
     const h0 = options.h0 ?? tf.zeros([B, H]);
     const bias = params.bias ?? tf.zeros(resetAfter ? [2, G] : [G]);
     const plan: Plan = { B, T, H, resetAfter, reverse, mask, hScale: caps.slowTanh ? 2 : 1 };
-    const run = tf.customGrad((...args: unknown[]) => gruWithGrad(plan, args));
-    const sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
+    let sequence: tf.Tensor3D;
+    if (!tf.engine().isTapeOn()) {
+      // No gradient is being recorded (inference, generation): the forward alone, keeping only h.
+      const M = mask === undefined ? undefined : maskSteps(mask, reverse);
+      sequence = fromSteps(forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, M, false).hs, reverse);
+    } else {
+      const run = tf.customGrad((...args: unknown[]) => gruWithGrad(plan, args));
+      sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
+    }
     const last = reverse ? 0 : T - 1;
     const h = tf.reshape(tf.slice(sequence, [0, last, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
     return { sequence, h };
@@ -140,11 +147,11 @@ function gruWithGrad(plan: Plan, args: unknown[]) {
   const { reverse } = plan;
   const X = toSteps(x, reverse); // [T, B, I]
   const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse); // [T, B, 1]
-  const fwd = forward(plan, X, W, U, b, h0, M);
+  const fwd = forward(plan, X, W, U, b, h0, M, true);
   const value = fromSteps(fwd.hs, reverse);
   // The weights are the caller's tensors, held by the tape until the backward has run, so the
   // gradient reads them directly instead of saving a clone each.
-  save([X, h0, fwd.gates, fwd.cand, fwd.hs, ...(fwd.hU ? [fwd.hU] : []), ...(M ? [M] : [])]);
+  save([X, h0, fwd.gates!, fwd.cand!, fwd.hs, ...(fwd.hU ? [fwd.hU] : []), ...(M ? [M] : [])]);
 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
     const [Xs, h0s, gates, cand, hs, ...rest] = saved as tf.Tensor3D[];
@@ -160,14 +167,14 @@ interface Forward {
   /** [T, B, H] carried h per step (processing order). */
   hs: tf.Tensor3D;
   /** [T, B, 2H] the one sigmoid's output per step: g = 1 − z, then r. */
-  gates: tf.Tensor3D;
+  gates: tf.Tensor3D | undefined; // kept for the backward only
   /** [T, B, H] the candidate ĥ per step. */
-  cand: tf.Tensor3D;
+  cand: tf.Tensor3D | undefined; // kept for the backward only
   /** [T, B, H] reset-after only: (h_{t-1} U_h + b_hh)·hScale per step. */
   hU: tf.Tensor3D | undefined;
 }
 
-function forward(plan: Plan, X: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined): Forward {
+function forward(plan: Plan, X: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, keepForBackward: boolean): Forward {
   const { B, T, H, resetAfter, hScale } = plan;
   const I = X.shape[2];
   // −1 on z (the loop computes g = σ(−a_z) = 1 − z), hScale on the candidate.
@@ -202,7 +209,7 @@ function forward(plan: Plan, X: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: 
     let rec: tf.Tensor; // the candidate's recurrent term
     if (resetAfter) {
       const hU = affine(h, Uh, bRec!);
-      hUs.push(hU);
+      if (keepForBackward) hUs.push(hU);
       rec = tf.mul(r, hU);
     } else {
       rec = tf.matMul(tf.mul(r, h), Uh);
@@ -212,14 +219,16 @@ function forward(plan: Plan, X: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: 
     const gm = masks === undefined ? g : tf.mul(masks.at(k)[0]!, g);
     h = tf.add(h, tf.mul(gm, tf.sub(cand, h))); // z ⊙ h + (1 − z) ⊙ ĥ
     hs.push(h);
-    gates.push(S);
-    cands.push(cand);
+    if (keepForBackward) {
+      gates.push(S);
+      cands.push(cand);
+    }
   }
   return {
     hs: tf.stack(hs) as tf.Tensor3D,
-    gates: tf.stack(gates) as tf.Tensor3D,
-    cand: tf.stack(cands) as tf.Tensor3D,
-    hU: resetAfter ? (tf.stack(hUs) as tf.Tensor3D) : undefined,
+    gates: keepForBackward ? (tf.stack(gates) as tf.Tensor3D) : undefined,
+    cand: keepForBackward ? (tf.stack(cands) as tf.Tensor3D) : undefined,
+    hU: resetAfter && keepForBackward ? (tf.stack(hUs) as tf.Tensor3D) : undefined,
   };
 }
 

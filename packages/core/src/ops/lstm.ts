@@ -102,6 +102,13 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
     const peepholes = peep === undefined ? [] : coupled ? [peep.f, peep.o] : [peep.i!, peep.f, peep.o];
     const inputs = [x, params.kernel, params.recurrentKernel, bias, h0, c0, ...peepholes];
     const plan: Plan = { B, T, H, gates, coupled, peephole: peep !== undefined, reverse, mask };
+    if (!tf.engine().isTapeOn()) {
+      // No gradient is being recorded (inference, generation): run the forward alone, without
+      // the customGrad node and without keeping what only the backward would read.
+      const M = mask === undefined ? undefined : maskSteps(mask, reverse);
+      const fwd = forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, c0, peepholes, M, false);
+      return { sequence: fromSteps(fwd.hs, reverse), h: fwd.hLast, c: fwd.cLast };
+    }
     const run = tf.customGrad((...args: unknown[]) => lstmWithGrad(plan, args));
     const packed = run(...inputs) as tf.Tensor3D; // [B, T + 1, H]: the sequence, then the last c
     const sequence = tf.slice(packed, [0, 0, 0], [B, T, H]);
@@ -133,13 +140,13 @@ function lstmWithGrad(plan: Plan, args: unknown[]) {
   const caps = backendCapabilities();
   const X = toSteps(x as tf.Tensor3D, reverse); // [T, B, I]
   const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse); // [T, B, 1]
-  const fwd = forward(plan, X, W!, U!, b!, h0!, c0!, peep, M);
+  const fwd = forward(plan, X, W!, U!, b!, h0!, c0!, peep, M, true);
   const sequence = fromSteps(fwd.hs, reverse);
   const value = tf.concat([sequence, tf.expandDims(fwd.cLast, 1)], 1);
   // Saved: what the forward computed, and the states (their zero defaults die with lstm()'s tidy).
   // The weights are the caller's tensors, held by the tape until the backward has run, so the
   // gradient reads them directly instead of paying a clone each.
-  save([X, h0!, c0!, fwd.acts, fwd.hs, fwd.cs, ...(M ? [M, fwd.cNew!] : [])]);
+  save([X, h0!, c0!, fwd.acts!, fwd.hs, fwd.cs!, ...(M ? [M, fwd.cNew!] : [])]);
 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
     const [Xs, h0s, c0s, acts, hs, cs, Ms, cNew] = saved as tf.Tensor3D[];
@@ -155,17 +162,18 @@ interface Forward {
   /** [T, B, H] carried h per step (processing order). */
   hs: tf.Tensor3D;
   /** [T, B, H] carried c per step. */
-  cs: tf.Tensor3D;
+  cs: tf.Tensor3D | undefined; // kept for the backward only
   /** [T, B, H] c computed at the step, before the mask chose between it and the carried one (masked runs only). */
   cNew: tf.Tensor3D | undefined;
   /** [T, B, G·H] gate activations: σ-domain (ĉ stored as σ(2z)) without peepholes, true values with. */
-  acts: tf.Tensor3D;
+  acts: tf.Tensor3D | undefined; // kept for the backward only
   cLast: tf.Tensor2D;
+  hLast: tf.Tensor2D;
 }
 
 function forward(
   plan: Plan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor,
-  peep: tf.Tensor[], M: tf.Tensor3D | undefined,
+  peep: tf.Tensor[], M: tf.Tensor3D | undefined, keepForBackward: boolean,
 ): Forward {
   const { B, T, H, gates, coupled } = plan;
   const cBlock = coupled ? 1 : 2;
@@ -190,7 +198,7 @@ function forward(
     let hn: tf.Tensor;
     if (!plan.peephole) {
       const S = tf.sigmoid(z);
-      acts.push(S);
+      if (keepForBackward) acts.push(S);
       // Read the gates off the one sigmoid; the candidate as 2σ(2z) − 1 = tanh(z).
       const cand = { scale: coupled ? [1, 2, 1] : [1, 1, 2, 1], shift: coupled ? [0, -1, 0] : [0, 0, -1, 0] };
       const gs = splitColumns(S as tf.Tensor2D, new Array<number>(gates).fill(H), cand);
@@ -205,9 +213,9 @@ function forward(
       cn = tf.add(tf.mul(f, c), tf.mul(i, cand));
       const o = tf.sigmoid(tf.add(parts[gates - 1]!, tf.mul(po!, cn)));
       hn = tf.mul(o, tf.tanh(cn));
-      acts.push(coupled ? tf.concat([f, cand, o], 1) : tf.concat([i, f, cand, o], 1));
+      if (keepForBackward) acts.push(coupled ? tf.concat([f, cand, o], 1) : tf.concat([i, f, cand, o], 1));
     }
-    cNews.push(cn);
+    if (keepForBackward) cNews.push(cn);
     if (masks !== undefined) {
       const m = masks.at(k)[0]!;
       h = tf.add(h, tf.mul(m, tf.sub(hn, h)));
@@ -217,14 +225,15 @@ function forward(
       c = cn;
     }
     hs.push(h);
-    cs.push(c);
+    if (keepForBackward) cs.push(c);
   }
   return {
-    hs: tf.stack(hs) as tf.Tensor3D,
-    cs: tf.stack(cs) as tf.Tensor3D,
-    cNew: masks === undefined ? undefined : (tf.stack(cNews) as tf.Tensor3D),
-    acts: tf.stack(acts) as tf.Tensor3D,
+    hs: T === 1 ? (tf.expandDims(h, 0) as tf.Tensor3D) : (tf.stack(hs) as tf.Tensor3D),
+    cs: keepForBackward ? (tf.stack(cs) as tf.Tensor3D) : undefined,
+    cNew: masks === undefined || !keepForBackward ? undefined : (tf.stack(cNews) as tf.Tensor3D),
+    acts: keepForBackward ? (tf.stack(acts) as tf.Tensor3D) : undefined,
     cLast: c as tf.Tensor2D,
+    hLast: h as tf.Tensor2D,
   };
 }
 

@@ -93,8 +93,15 @@ export function simpleRnn(x: tf.Tensor3D, params: SimpleRnnParams, options: Simp
     const h0 = options.h0 ?? tf.zeros([B, H]);
     const bias = params.bias ?? tf.zeros([H]);
     const plan: Plan = { B, T, H, reverse, mask, activation, doubled: activation === 'tanh' && caps.slowTanh };
-    const run = tf.customGrad((...args: unknown[]) => simpleRnnWithGrad(plan, args));
-    const sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
+    let sequence: tf.Tensor3D;
+    if (!tf.engine().isTapeOn()) {
+      // No gradient is being recorded (inference, generation): the forward alone.
+      const M = mask === undefined ? undefined : maskSteps(mask, reverse);
+      sequence = fromSteps(forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, M).hs, reverse);
+    } else {
+      const run = tf.customGrad((...args: unknown[]) => simpleRnnWithGrad(plan, args));
+      sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
+    }
     const last = reverse ? 0 : T - 1;
     const h = tf.reshape(tf.slice(sequence, [0, last, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
     return { sequence, h };
