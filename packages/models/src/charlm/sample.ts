@@ -1,59 +1,151 @@
 /**
- * Sampling from the character model: a stateful generator that feeds one character at a time
- * (the prefix is consumed once, never re-run), with temperature and top-k.
+ * Sampling from the character model. `CharGenerator` is stateful: it keeps each layer's recurrent
+ * state, so feeding a priming text and then drawing characters costs one one-step forward per
+ * character — the prefix is consumed once and never re-run. Draws use temperature, top-k and top-p
+ * (nucleus) filtering on the host (V is small) from a seeded generator, so the same seed gives the
+ * same text.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CharLstm, LstmState } from './model.js';
+import { Rng } from '@recurrent/core';
+import type { CharRnn, CharState } from './model.js';
 import type { Vocabulary } from './vocab.js';
 
 export interface SampleOptions {
+  /** Softmax temperature τ > 0: p_i ∝ exp(z_i / τ). Default 1. */
   temperature?: number;
+  /** Keep only the k most likely characters (default: all). */
   topK?: number;
-  /** Uniform random numbers in [0, 1); Math.random by default. */
-  random?: () => number;
+  /** Keep the smallest set of most likely characters whose probability reaches p ∈ (0, 1] (default 1). */
+  topP?: number;
 }
 
-/** Draws an index from logits with temperature and top-k, on the CPU (V is small). */
-export function drawFromLogits(logits: Float32Array, options: SampleOptions = {}): number {
+/** Checks sampling options, naming the one that is wrong. */
+export function validateSampleOptions(o: SampleOptions): void {
+  if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) throw new Error(`sample: temperature must be a finite number > 0, got ${o.temperature}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new Error(`sample: topK must be an integer ≥ 1, got ${o.topK}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`sample: topP must be in (0, 1], got ${o.topP}`);
+}
+
+/**
+ * The distribution draws come from: softmax(z/τ), restricted to the top k, then to the smallest
+ * prefix (by decreasing probability) whose mass reaches p, renormalised. Returns [index, prob]
+ * pairs, most likely first.
+ *
+ * @example
+ * ```ts
+ * filteredDistribution(Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2)]), { topP: 0.7 });
+ * // [[0, 0.625], [1, 0.375]]   (0.5 < 0.7 ≤ 0.5 + 0.3; renormalised by 0.8)
+ * ```
+ */
+export function filteredDistribution(logits: ArrayLike<number>, options: SampleOptions = {}): [number, number][] {
+  validateSampleOptions(options);
   const temperature = options.temperature ?? 1;
-  if (!(temperature > 0)) throw new Error(`sample: temperature must be > 0, got ${temperature}`);
-  const random = options.random ?? Math.random;
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]!);
-  const keep = order.slice(0, Math.max(1, Math.min(options.topK ?? order.length, order.length)));
+  const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
+  const k = Math.min(options.topK ?? order.length, order.length);
+  const keep = order.slice(0, k);
   const max = logits[keep[0]!]!;
-  const weights = keep.map((i) => Math.exp((logits[i]! - max) / temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let r = random() * total;
-  for (let j = 0; j < keep.length; j++) {
-    r -= weights[j]!;
-    if (r <= 0) return keep[j]!;
+  const w = keep.map((i) => Math.exp((logits[i]! - max) / temperature));
+  let total = w.reduce((a, b) => a + b, 0);
+  let n = keep.length;
+  const topP = options.topP ?? 1;
+  if (topP < 1) {
+    let mass = 0;
+    for (n = 0; n < keep.length; ) {
+      mass += w[n]! / total;
+      n++;
+      if (mass >= topP - 1e-12) break;
+    }
+    total = w.slice(0, n).reduce((a, b) => a + b, 0);
   }
-  return keep[keep.length - 1]!;
+  return keep.slice(0, n).map((i, j) => [i, w[j]! / total]);
 }
 
-/** Generates `length` characters after `prime`, feeding the model one character at a time. */
-export async function* generate(model: CharLstm, vocab: Vocabulary, prime: string, length: number, options: SampleOptions = {}): AsyncGenerator<string> {
-  const primeIds = vocab.encode(prime.length > 0 ? prime : vocab.chars[0]!);
-  let state: LstmState = model.zeroState(1);
-  let logits: Float32Array | undefined;
-  const feed = async (id: number) => {
+/** Draws an index from logits (see {@link filteredDistribution}) with a uniform u ∈ [0, 1). */
+export function drawFromLogits(logits: ArrayLike<number>, options: SampleOptions, u: number): number {
+  const dist = filteredDistribution(logits, options);
+  let r = u;
+  for (const [i, p] of dist) {
+    r -= p;
+    if (r < 0) return i;
+  }
+  return dist[dist.length - 1]![0];
+}
+
+/**
+ * A stateful character generator (batch 1).
+ *
+ * @example
+ * ```ts
+ * const g = new CharGenerator(model, vocab, { seed: 1 });
+ * g.feed('ROMEO:');                           // the prefix, once
+ * let text = ''; for (let i = 0; i < 200; i++) text += await g.next({ temperature: 0.8 });
+ * g.dispose();
+ * ```
+ */
+export class CharGenerator {
+  private state: CharState;
+  private logits: tf.Tensor2D | undefined;
+  private readonly rng: Rng;
+
+  constructor(private readonly model: CharRnn, private readonly vocab: Vocabulary, options: { seed?: number } = {}) {
+    this.state = model.zeroState(1);
+    this.rng = new Rng(options.seed ?? 1);
+  }
+
+  /** Advances the state over `text` (its characters must be in the vocabulary). */
+  feed(text: string): void {
+    for (const id of this.vocab.encode(text)) this.step(id);
+  }
+
+  private step(id: number): void {
     const out = tf.tidy(() => {
-      const r = model.forward(tf.tensor2d([id], [1, 1], 'int32'), state);
+      const r = this.model.forward(tf.tensor2d([id], [1, 1], 'int32'), this.state);
       return { logits: r.logits, state: r.state };
     });
-    tf.dispose(state.flatMap((s) => [s.h, s.c]));
-    state = out.state;
-    logits = (await out.logits.data()) as Float32Array;
-    out.logits.dispose();
-  };
-  try {
-    for (const id of primeIds) await feed(id);
-    for (let n = 0; n < length; n++) {
-      const id = drawFromLogits(logits!, options);
-      yield vocab.chars[id]!;
-      await feed(id);
-    }
-  } finally {
-    tf.dispose(state.flatMap((s) => [s.h, s.c]));
+    tf.dispose(this.state.flatMap((s) => Object.values(s)));
+    this.logits?.dispose();
+    this.state = out.state;
+    this.logits = out.logits;
   }
+
+  /** Draws the next character, feeds it back, and returns it. Feeds the first vocabulary character if nothing was fed yet. */
+  async next(options: SampleOptions = {}): Promise<string> {
+    if (this.logits === undefined) this.step(0);
+    const logits = await this.logits!.data();
+    const id = drawFromLogits(logits, options, this.rng.next());
+    this.step(id);
+    return this.vocab.chars[id]!;
+  }
+
+  dispose(): void {
+    tf.dispose(this.state.flatMap((s) => Object.values(s)));
+    this.logits?.dispose();
+    this.logits = undefined;
+  }
+}
+
+/**
+ * `length` characters after `prime` (not included), drawn one at a time.
+ *
+ * @example
+ * ```ts
+ * for await (const ch of generate(model, vocab, 'ROMEO:', 200, { temperature: 0.8 }, 1)) process.stdout.write(ch);
+ * ```
+ */
+export async function* generate(model: CharRnn, vocab: Vocabulary, prime: string, length: number, options: SampleOptions = {}, seed = 1): AsyncGenerator<string> {
+  validateSampleOptions(options);
+  const g = new CharGenerator(model, vocab, { seed });
+  try {
+    g.feed(prime);
+    for (let n = 0; n < length; n++) yield await g.next(options);
+  } finally {
+    g.dispose();
+  }
+}
+
+/** The whole sample as a string. */
+export async function sampleText(model: CharRnn, vocab: Vocabulary, prime: string, length: number, options: SampleOptions = {}, seed = 1): Promise<string> {
+  let s = '';
+  for await (const ch of generate(model, vocab, prime, length, options, seed)) s += ch;
+  return s;
 }
