@@ -20,6 +20,7 @@ export { initializers, Orthogonal, Identity } from './initializers.js';
 export { keras, toKerasArtifacts, fromKerasArtifacts } from './keras.js';
 export type { KerasExportOptions, KerasTarget } from './keras.js';
 export { pytorch } from './pytorch.js';
+export { fileSystem, registerFileRouter } from './file-system.js';
 export type { PyTorchKind, PyTorchLayout, StateDictEntry } from './pytorch.js';
 export type { InitializerIdentifier, RegularizerIdentifier, OrthogonalArgs } from './initializers.js';
 

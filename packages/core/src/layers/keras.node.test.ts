@@ -5,7 +5,7 @@
  * classes registered — and predicts what our model predicts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../testing/index.js';
-import { keras, layers } from './index.js';
+import { fileSystem, keras, layers, registerFileRouter } from './index.js';
 
 const [B, T, I] = [2, 4, 3];
 let dir = '';
@@ -25,23 +25,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A minimal file:// handler: model.json with a weights manifest, and weights.bin. */
-function files(path: string): tf.io.IOHandler {
-  return {
-    async save(a) {
-      const data = Array.isArray(a.weightData) ? tf.io.concatenateArrayBuffers(a.weightData) : a.weightData!;
-      await writeFile(join(path, 'weights.bin'), new Uint8Array(data));
-      const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs! }];
-      await writeFile(join(path, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: manifest, format: a.format, generatedBy: a.generatedBy }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-      const bin = await readFile(join(path, 'weights.bin'));
-      return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
-    },
-  };
-}
+/** Our file handler (tfjs-node's layout), as a function of the directory. */
+const files = (path: string) => fileSystem(path);
 
 /** A stack, a bidirectional GRU and a dense head, with seeded weights. */
 function model(): tf.Sequential {
@@ -67,6 +52,25 @@ async function predict(m: tf.LayersModel, input: tf.Tensor): Promise<number[]> {
 
 describeBackends('models as files', () => {
   const x = Array.from({ length: B * T * I }, (_, k) => Math.sin(k));
+
+  it("'file://' URLs work without tfjs-node once registerFileRouter() ran, in tfjs-node's layout", async () => {
+    registerFileRouter();
+    registerFileRouter(); // twice is harmless: one router
+    const m = model();
+    const input = tf.tensor3d(x, [B, T, I]);
+    const want = await predict(m, input);
+    const path = join(dir, 'router');
+    await m.save(`file://${path}`);
+    expect((await readdir(path)).sort()).toEqual(['model.json', 'weights.bin']);
+    const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    expect(json.weightsManifest[0]!.paths).toEqual(['weights.bin']);
+    const loaded = await tf.loadLayersModel(`file://${path}/model.json`);
+    expect(await predict(loaded, input)).toEqual(want);
+    await expect(tf.loadLayersModel(fileSystem(join(dir, 'missing')))).rejects.toThrow(/fileSystem: could not read .*missing\/model.json .*expected a directory written by model.save/);
+    tf.dispose(input);
+    m.dispose();
+    loaded.dispose();
+  });
 
   it('save to files → load → identical predictions (our classes)', async () => {
     const m = model();

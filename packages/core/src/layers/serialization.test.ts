@@ -6,7 +6,7 @@
  * layers; and what cannot be translated is refused with the layer's name.
  */
 import * as tf from '@tensorflow/tfjs';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { isBrowser } from '../backend/index.js';
 import { describeBackends, tolerances } from '../testing/index.js';
 import { Bidirectional, Gru, Lstm, SimpleRnn, Stack, keras, layers } from './index.js';
@@ -162,6 +162,35 @@ describeBackends('save / load and Keras interop', (backend) => {
     await Promise.all([ours, exported].map((url) => tf.io.removeModel(url)));
     tf.dispose(x);
     [model, a, b].forEach((m) => m.dispose());
+  });
+
+  it.skipIf(!isBrowser())('browser: downloads:// writes model.json and weights.bin that load back to the same model', async () => {
+    const model = tf.sequential({ layers: [emb(), layers.lstm({ units: 3, returnSequences: true }), layers.gru({ units: 2 })] });
+    seedWeights(model);
+    const x = tokens();
+    const want = await predictions(model, x);
+    // tfjs "downloads" by clicking detached anchors whose href is a blob URL: keep the anchors.
+    const anchors: HTMLAnchorElement[] = [];
+    const create = document.createElement.bind(document);
+    const spy = vi.spyOn(document, 'createElement').mockImplementation((tag: string, options?: ElementCreationOptions) => {
+      const el = create(tag, options);
+      if (tag === 'a') anchors.push(el as HTMLAnchorElement);
+      return el;
+    });
+    try {
+      await model.save(`downloads://recurrent-${backend}`);
+    } finally {
+      spy.mockRestore();
+    }
+    const byName = new Map(anchors.map((a) => [a.download, a.href]));
+    expect([...byName.keys()].sort()).toEqual([`recurrent-${backend}.json`, `recurrent-${backend}.weights.bin`]);
+    const json = (await (await fetch(byName.get(`recurrent-${backend}.json`)!)).json()) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const weights = await (await fetch(byName.get(`recurrent-${backend}.weights.bin`)!)).arrayBuffer();
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: weights }));
+    expect(loaded.layers[1]!.getClassName()).toBe('RecurrentLSTM');
+    expect(await predictions(loaded, x)).toEqual(want);
+    tf.dispose(x);
+    [model, loaded].forEach((m) => m.dispose());
   });
 
   it('refusals name the layer and the reason', async () => {
