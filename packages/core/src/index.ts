@@ -41,7 +41,7 @@ export type {
   TokenBatch, AddingBatch, CellKind, Regressor, RegressorConfig, ProgressOptions, TextOutput, LineSink, Panel, Series, ChartOptions,
 } from './train/index.js';
 export {
-  layers, initializers, keras, pytorch,
+  layers, initializers, keras, pytorch, fileSystem, registerFileRouter,
   RecurrentLayer, Lstm, Gru, SimpleRnn, Bidirectional, Stack, Orthogonal, Identity,
 } from './layers/index.js';
 export type {
