@@ -16,7 +16,6 @@ export {
   MASK_MODES,
   buildCall,
   caseTensors,
-  composite,
   disposeTensors,
   expectAdamTrainsThrough,
   expectGradientsClose,
@@ -35,4 +34,5 @@ export {
   variantName,
   withCaseTensors,
 } from './op-harness.js';
+export { composite } from './composite.js';
 export type { Call, CaseConfig, CaseTensors, InputName, OpCase, Outputs, TensorRun, Variant } from './op-harness.js';
