@@ -30,7 +30,7 @@ export {
   schedules,
   createOptimizer, setLearningRate, getLearningRate, disposeOptimizer, resolveOptimizerConfig,
   MemoryCheckpointStore, FileCheckpointStore, encodeCheckpoint, decodeCheckpoint, atomicWriteFile, fileLines,
-  TokenStreams, addingProblem, ADDING_BASELINE_MSE, recurrentRegressor,
+  TokenStreams, addingProblem, ADDING_BASELINE_MSE, recurrentRegressor, glorotUniform, orthogonal,
   progressBar, jsonLines, MetricsHistory, trainingCurves, svgCurves, renderChart,
 } from './train/index.js';
 export type {

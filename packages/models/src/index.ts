@@ -8,7 +8,7 @@ export type { SampleOptions } from './charlm/sample.js';
 export { trainCharLm, SCHEDULES } from './charlm/train.js';
 export type { CharTrainConfig, CharTrainResult, ScheduleName } from './charlm/train.js';
 export { saveCharModel, loadCharModel } from './charlm/save.js';
-export { ParamStore, runCell, embed, dense, maskedCrossEntropy, orthogonal } from './common/params.js';
+export { ParamStore, runCell, embed, dense, maskedCrossEntropy } from './common/params.js';
 export type { Cell, CellParams, CellState, SavedModel } from './common/params.js';
 export { Vocab, padIds, PAD, BOS, EOS } from './common/tokens.js';
 export { fit } from './common/fit.js';

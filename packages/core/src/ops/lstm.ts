@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
-import { fromSteps, maskSteps, splitColumns, Steps, toSteps } from './internal/time.js';
+import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
 
 export interface LstmParams {
@@ -112,10 +112,7 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
     const run = tf.customGrad((...args: unknown[]) => lstmWithGrad(plan, args));
     const packed = run(...inputs) as tf.Tensor3D; // [B, T + 1, H]: the sequence, then the last c
     const sequence = tf.slice(packed, [0, 0, 0], [B, T, H]);
-    const c = tf.reshape(tf.slice(packed, [0, T, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-    const last = reverse ? 0 : T - 1;
-    const h = tf.reshape(tf.slice(packed, [0, last, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-    return { sequence, h, c };
+    return { sequence, h: stepAt(packed, reverse ? 0 : T - 1), c: stepAt(packed, T) };
   });
 }
 

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { checkChoice, checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
-import { fromSteps, maskSteps, Steps, toSteps } from './internal/time.js';
+import { fromSteps, maskSteps, stepAt, Steps, toSteps } from './internal/time.js';
 import { affine, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
 
 export type SimpleRnnActivation = 'tanh' | 'relu';
@@ -102,9 +102,7 @@ export function simpleRnn(x: tf.Tensor3D, params: SimpleRnnParams, options: Simp
       const run = tf.customGrad((...args: unknown[]) => simpleRnnWithGrad(plan, args));
       sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
     }
-    const last = reverse ? 0 : T - 1;
-    const h = tf.reshape(tf.slice(sequence, [0, last, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-    return { sequence, h };
+    return { sequence, h: stepAt(sequence, reverse ? 0 : T - 1) };
   });
 }
 

@@ -5,7 +5,7 @@
  * embedding as oneHot·E (gather's gradient has no wasm kernel) and a masked cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ops, Rng } from '@recurrent/core';
+import { glorotUniform, ops, orthogonal, Rng } from '@recurrent/core';
 
 /** The recurrent cells the models offer. */
 export type Cell = 'lstm' | 'gru';
@@ -52,8 +52,7 @@ export class ParamStore {
 
   /** Glorot (Xavier) uniform [rows, cols]: U(±√(6/(rows + cols))). */
   glorot(name: string, rows: number, cols: number): tf.Variable {
-    const limit = Math.sqrt(6 / (rows + cols));
-    return this.add(name, [rows, cols], Float32Array.from({ length: rows * cols }, () => (2 * this.rng.next() - 1) * limit));
+    return this.add(name, [rows, cols], glorotUniform(rows, cols, this.rng));
   }
 
   zeros(name: string, shape: number[]): tf.Variable {
@@ -99,25 +98,6 @@ export class ParamStore {
   dispose(): void {
     tf.dispose(Object.values(this.vars));
   }
-}
-
-/** A random orthogonal [n, n] matrix (Gram–Schmidt on Gaussian columns), row-major. */
-export function orthogonal(n: number, rng: Rng): Float32Array {
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < n; j++) {
-    const v = Float64Array.from({ length: n }, () => rng.normal());
-    for (const q of cols) {
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += v[i]! * q[i]!;
-      for (let i = 0; i < n; i++) v[i]! -= dot * q[i]!;
-    }
-    const norm = Math.hypot(...v);
-    for (let i = 0; i < n; i++) v[i]! /= norm;
-    cols.push(v);
-  }
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = cols[j]![i]!;
-  return out;
 }
 
 /**

@@ -69,3 +69,9 @@ export function maskSteps(mask: tf.Tensor, reverse: boolean): tf.Tensor3D {
   const tm = tf.expandDims(tf.transpose(m), 2) as tf.Tensor3D;
   return reverse ? tf.reverse(tm, 0) : tm;
 }
+
+/** Position `t` of a batch-major sequence [B, T, H] as [B, H] (the last state: t = reverse ? 0 : T − 1). */
+export function stepAt(seq: tf.Tensor3D, t: number): tf.Tensor2D {
+  const [B, , H] = seq.shape;
+  return tf.reshape(tf.slice(seq, [0, t, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+}
