@@ -29,13 +29,13 @@ export {
   Trainer, StepContext, measureGradientFlow, Rng, dropout,
   schedules,
   createOptimizer, setLearningRate, getLearningRate, disposeOptimizer, resolveOptimizerConfig,
-  MemoryCheckpointStore, FileCheckpointStore, encodeCheckpoint, decodeCheckpoint, atomicWriteFile, fileLines,
+  MemoryCheckpointStore, FileCheckpointStore, encodeCheckpoint, decodeCheckpoint, CorruptCheckpointError, rotateCheckpoint, previousName, atomicWriteFile, fileLines,
   TokenStreams, addingProblem, ADDING_BASELINE_MSE, recurrentRegressor, glorotUniform, orthogonal,
   progressBar, jsonLines, MetricsHistory, trainingCurves, svgCurves, renderChart,
 } from './train/index.js';
 export type {
   ClipResult, GradientMap,
-  TrainerConfig, ValidationConfig, TrainerCallback, StepMetrics, ValidationMetrics, NonFiniteEvent, CheckpointEvent, RunStart, RunSummary, StopReason,
+  TrainerConfig, ValidationConfig, TrainerCallback, StepMetrics, ValidationMetrics, NonFiniteEvent, CheckpointEvent, RunStart, RunSummary, StopReason, ResumeEvent,
   TrainModel, TrainData, LossResult, Params, StateTree, GradientFlow, HiddenState, RecurrentFn, RecurrentRun,
   LearningRateSchedule, OptimizerConfig, AdamConfig, RmspropConfig, SgdConfig, CheckpointStore, CheckpointData, AtomicWriteHooks,
   TokenBatch, AddingBatch, CellKind, Regressor, RegressorConfig, ProgressOptions, TextOutput, LineSink, Panel, Series, ChartOptions,

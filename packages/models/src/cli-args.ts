@@ -45,6 +45,10 @@ validating on the last 10% of the text, and saves it to --out.
   --prime TEXT         text to start the generated text with              [first line of the text]
   --seed N             seed of weights, dropout and sampling              [1]
   -h, --help           this help
+
+Ctrl-C finishes the current step, saves a checkpoint and exits with code 130; run the same
+command with --resume to continue. A damaged last.ckpt is detected (checksum) and the previous
+checkpoint (last.prev.ckpt) is used instead.
 `;
 
 export const SAMPLE_HELP = `Usage: recurrent sample [options]

@@ -2,8 +2,9 @@
 /**
  * The `recurrent` command line: `recurrent train` trains a character-level language model on any
  * UTF-8 text file and `recurrent sample` writes text with a saved one (see `--help` on each).
- * `runCli` does the work and returns the exit code (0 ok, 1 unusable input, 2 bad arguments) so
- * tests can call it in-process; the bin entry just calls it with `process.argv`.
+ * `runCli` does the work and returns the exit code (0 ok, 1 unusable input, 2 bad arguments,
+ * 130 interrupted by Ctrl-C after saving a checkpoint) so tests can call it in-process; the bin
+ * entry just calls it with `process.argv`.
  */
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,8 +33,23 @@ async function selectBackend(name: string, io: CliIo): Promise<void> {
   io.stdout.write(`backend: ${b.name}${b.device ? ` (${b.device})` : ''}\n`);
 }
 
+/**
+ * Turns the first SIGINT (Ctrl-C) into an abort: training finishes its step, writes a checkpoint
+ * and stops. A second SIGINT gets Node's default (the process ends at once), since the handler is
+ * installed with `once`. Returns the signal and the function that removes the handler.
+ */
+function interruptOnSigint(io: CliIo): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr.write('\ninterrupted: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => void process.removeListener('SIGINT', onSigint) };
+}
+
 /** `recurrent train` with already-parsed arguments; also the main job. */
-export async function train(a: TrainArgs, io: CliIo): Promise<{ validationLoss: number; seconds: number; steps: number; charsPerSecond: number; text: string }> {
+export async function train(a: TrainArgs, io: CliIo): Promise<{ validationLoss: number; seconds: number; steps: number; charsPerSecond: number; text: string; interrupted: boolean }> {
   if (a.text === undefined) throw new UsageError('recurrent train: expected a text file (as the argument or --text), got none');
   const text = await readTextFile(a.text);
   if (a.prime !== undefined) {
@@ -43,11 +59,18 @@ export async function train(a: TrainArgs, io: CliIo): Promise<{ validationLoss: 
   }
   await selectBackend(a.backend, io);
   io.stdout.write(`corpus: ${a.text}\n`);
-  const r = await trainCharLm(text, { ...a.config, output: io.stdout, svgPath: join(a.out, 'loss.svg') });
+  const sigint = interruptOnSigint(io);
+  let r: Awaited<ReturnType<typeof trainCharLm>>;
+  try {
+    r = await trainCharLm(text, { ...a.config, output: io.stdout, svgPath: join(a.out, 'loss.svg'), signal: sigint.signal });
+  } finally {
+    sigint.release();
+  }
   try {
     await saveCharModel(a.out, r.model, r.vocab);
     io.stdout.write(`model saved to ${a.out} (model.json + weights.bin); sample more with: recurrent sample --model ${a.out}\n`);
     let out = '';
+    if (r.interrupted) return { validationLoss: r.validationLoss, seconds: r.seconds, steps: r.summary.step, charsPerSecond: r.charsPerSecond, text: out, interrupted: true };
     if (a.length > 0) {
       const firstLine = Array.from(text.split('\n')[0] ?? '').slice(0, 40).join('');
       const prime = a.prime ?? (firstLine.length > 0 ? firstLine : '\n');
@@ -60,7 +83,7 @@ export async function train(a: TrainArgs, io: CliIo): Promise<{ validationLoss: 
       const s = (performance.now() - t0) / 1000;
       io.stdout.write(`\n--- ${Math.round(a.length / s).toLocaleString('en')} chars/s generated ---\n`);
     }
-    return { validationLoss: r.validationLoss, seconds: r.seconds, steps: r.summary.step, charsPerSecond: r.charsPerSecond, text: out };
+    return { validationLoss: r.validationLoss, seconds: r.seconds, steps: r.summary.step, charsPerSecond: r.charsPerSecond, text: out, interrupted: false };
   } finally {
     r.model.dispose();
   }
@@ -100,8 +123,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
           io.stdout.write(TRAIN_HELP);
           return 0;
         }
-        await train(a, io);
-        return 0;
+        return (await train(a, io)).interrupted ? 130 : 0;
       }
       case 'sample':
         return await sample(rest, io);

@@ -27,7 +27,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
-import { checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
+import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, blockConstants, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
 
@@ -106,6 +106,7 @@ export function gru(x: tf.Tensor3D, params: GruParams, options: GruOptions = {})
   const mask = options.mask;
   const caps = backendCapabilities();
   if (mask !== undefined && caps.hostMemory) checkMaskValues(op, mask);
+  if (caps.hostMemory) checkFinite(op, x, params, options); // NaN/Inf: a free host read here only
   const reverse = options.reverse ?? false;
 
   return tf.tidy(() => {

@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
-import { checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
+import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
 
@@ -94,6 +94,7 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
   const reverse = options.reverse ?? false;
   const mask = options.mask;
   if (mask !== undefined && backendCapabilities().hostMemory) checkMaskValues(op, mask);
+  if (backendCapabilities().hostMemory) checkFinite(op, x, params, options); // NaN/Inf: a free host read here only
 
   return tf.tidy(() => {
     const h0 = options.h0 ?? tf.zeros([B, H]);

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
-import { checkChoice, checkCore, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
+import { checkChoice, checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, Steps, toSteps } from './internal/time.js';
 import { affine, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
 
@@ -86,6 +86,7 @@ export function simpleRnn(x: tf.Tensor3D, params: SimpleRnnParams, options: Simp
   const mask = options.mask;
   const caps = backendCapabilities();
   if (mask !== undefined && caps.hostMemory) checkMaskValues(op, mask);
+  if (caps.hostMemory) checkFinite(op, x, params, options); // NaN/Inf: a free host read here only
   const reverse = options.reverse ?? false;
   const activation = options.activation ?? 'tanh';
 

@@ -59,15 +59,24 @@ export async function atomicWriteFile(path: string, data: Uint8Array | string, h
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = `${path}.tmp-${pid()}-${Date.now().toString(36)}-${counter++}`;
+  // A full disk or an I/O error leaves no half-written temp file behind (the target is untouched).
+  const cleanUp = async (error: unknown): Promise<never> => {
+    await (await fs()).unlink(tmp).catch(() => undefined);
+    throw error;
+  };
   const file = await open(tmp, 'w');
   try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    await cleanUp(error);
   }
-  await hooks.beforeRename?.(tmp);
-  await rename(tmp, path);
+  await hooks.beforeRename?.(tmp); // a test seam standing for a crash: no clean-up after it
+  await rename(tmp, path).catch(cleanUp);
   await syncDirectory(dir);
   await removeStrayTemps(path);
 }
@@ -119,6 +128,21 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async write(name: string, blob: Uint8Array): Promise<void> {
     await atomicWriteFile(this.path(name), blob, this.hooks);
+  }
+
+  where(name: string): string {
+    return this.path(name);
+  }
+
+  /** Renames `<from>.ckpt` over `<to>.ckpt` (atomic); nothing when `<from>.ckpt` does not exist. */
+  async move(from: string, to: string): Promise<void> {
+    try {
+      await (await fs()).rename(this.path(from), this.path(to));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return;
+      throw error;
+    }
+    await syncDirectory(this.dir);
   }
 
   async read(name: string): Promise<Uint8Array | undefined> {

@@ -11,8 +11,10 @@
  *
  * One blob per checkpoint lets a store be atomic with a single rename: a reader sees the old
  * checkpoint or the new one, never a mix. The length and hash catch a blob cut short or damaged
- * by anything that bypassed the store. Everything here is browser-safe; files on disk live in
- * `checkpoint-fs.ts` (Node only).
+ * by anything that bypassed the store (a disk error, a copy cut short, an editor); such a blob
+ * raises {@link CorruptCheckpointError}, which is what makes the trainer fall back to the
+ * previous checkpoint (`<name>.prev`, kept by {@link rotateCheckpoint}). Everything here is
+ * browser-safe; files on disk live in `checkpoint-fs.ts` (Node only).
  */
 import type { SavedArray } from './optimizers.js';
 
@@ -33,6 +35,34 @@ export interface CheckpointStore {
   write(name: string, blob: Uint8Array): Promise<void>;
   /** The blob, or undefined when there is none by that name. */
   read(name: string): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: moves blob `from` to `to` atomically, replacing `to`; nothing when `from` does not
+   * exist. Without it, {@link rotateCheckpoint} copies (read + write).
+   */
+  move?(from: string, to: string): Promise<void>;
+  /** Optional: where blob `name` lives, for messages (a file path). */
+  where?(name: string): string;
+}
+
+/** A blob that fails the magic, length or hash check: damaged, cut short, or not a checkpoint. */
+export class CorruptCheckpointError extends Error {
+  override name = 'CorruptCheckpointError';
+}
+
+/** The name under which the checkpoint before `name` is kept. */
+export const previousName = (name: string): string => `${name}.prev`;
+
+/** Where `name` lives in `store`, for messages: the file path when the store knows it. */
+export const describeLocation = (store: CheckpointStore, name: string): string => (store.where ? store.where(name) : `"${name}"`);
+
+/**
+ * Keeps the current blob `name` as `<name>.prev` before `name` is overwritten, so a checkpoint
+ * later found damaged has a good predecessor to fall back to.
+ */
+export async function rotateCheckpoint(store: CheckpointStore, name: string): Promise<void> {
+  if (store.move) return store.move(name, previousName(name));
+  const blob = await store.read(name);
+  if (blob !== undefined) await store.write(previousName(name), blob);
 }
 
 /**
@@ -54,6 +84,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   async read(name: string): Promise<Uint8Array | undefined> {
     return this.blobs.get(name)?.slice();
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const blob = this.blobs.get(from);
+    if (blob === undefined) return;
+    this.blobs.set(to, blob);
+    this.blobs.delete(from);
   }
 
   /** The names stored so far. */
@@ -98,7 +135,7 @@ export function encodeCheckpoint(c: CheckpointData): Uint8Array {
 /** Parses a blob written by {@link encodeCheckpoint}, checking magic, lengths and hash. */
 export function decodeCheckpoint(blob: Uint8Array, what = 'checkpoint'): CheckpointData {
   const bad = (why: string): never => {
-    throw new Error(`decodeCheckpoint: ${what} is not a valid checkpoint (${why})`);
+    throw new CorruptCheckpointError(`decodeCheckpoint: ${what} is not a valid checkpoint (${why})`);
   };
   if (blob.length < PREFIX || MAGIC.some((b, i) => blob[i] !== b)) bad(`expected the "RCKPT" v1 magic in the first ${MAGIC.length} bytes`);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -106,10 +143,13 @@ export function decodeCheckpoint(blob: Uint8Array, what = 'checkpoint'): Checkpo
   if (PREFIX + headerLength > blob.length) bad(`header of ${headerLength} bytes runs past the end of a ${blob.length}-byte blob`);
   const hash = view.getUint32(MAGIC.length + 4, true);
   if (fnv1a(blob, PREFIX) !== hash) bad('hash mismatch: the blob was cut short or altered');
-  const header = JSON.parse(new TextDecoder().decode(blob.subarray(PREFIX, PREFIX + headerLength))) as {
-    meta: { [key: string]: Json };
-    arrays: { name: string; dtype: 'float32' | 'int32'; shape: number[]; offset: number; length: number }[];
-  };
+  let header: { meta: { [key: string]: Json }; arrays: { name: string; dtype: 'float32' | 'int32'; shape: number[]; offset: number; length: number }[] };
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(blob.subarray(PREFIX, PREFIX + headerLength))) as typeof header;
+  } catch (error) {
+    return bad(`unreadable header: ${(error as Error).message}`);
+  }
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.arrays)) bad('header without an array index');
   const base = PREFIX + headerLength;
   const arrays = header.arrays.map((e): SavedArray => {
     if (base + e.offset + e.length > blob.length) bad(`array ${e.name} runs past the end`);

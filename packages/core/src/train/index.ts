@@ -9,7 +9,7 @@ export type { ClipResult, GradientMap } from './clip.js';
 export { Trainer } from './trainer.js';
 export type {
   TrainerConfig, ValidationConfig, TrainerCallback, StepMetrics, ValidationMetrics, NonFiniteEvent, CheckpointEvent,
-  RunStart, RunSummary, StopReason,
+  RunStart, RunSummary, StopReason, ResumeEvent,
 } from './trainer-types.js';
 export type { TrainModel, TrainData, LossResult, Params, StateTree } from './task.js';
 export { StepContext, measureGradientFlow } from './context.js';
@@ -21,7 +21,7 @@ export const schedules = { constant, stepDecay, exponentialDecay, cosineDecay, w
 export type { LearningRateSchedule } from './schedules.js';
 export { createOptimizer, setLearningRate, getLearningRate, disposeOptimizer, resolveOptimizerConfig } from './optimizers.js';
 export type { OptimizerConfig, AdamConfig, RmspropConfig, SgdConfig } from './optimizers.js';
-export { MemoryCheckpointStore, encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
+export { MemoryCheckpointStore, encodeCheckpoint, decodeCheckpoint, CorruptCheckpointError, rotateCheckpoint, previousName } from './checkpoint.js';
 export type { CheckpointStore, CheckpointData } from './checkpoint.js';
 export { TokenStreams } from './streams.js';
 export type { TokenBatch } from './streams.js';

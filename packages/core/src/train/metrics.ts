@@ -37,6 +37,7 @@ export function jsonLines(sink: LineSink): TrainerCallback {
     onValidation: (m) => put('validation', m),
     onNonFinite: (e) => put('non-finite', e),
     onCheckpoint: (e) => put('checkpoint', e),
+    onResume: (e) => put('resume', e),
     onEnd: async (s) => {
       await put('end', s);
       await sink.close?.();

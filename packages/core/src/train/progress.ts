@@ -112,7 +112,12 @@ export function progressBar(options: ProgressOptions = {}): TrainerCallback {
       line(`step ${v.step}: validation loss ${v.loss.toFixed(4)}${v.improved ? ' (best)' : ` (best ${v.best.toFixed(4)}, ${v.sinceImprovement} without improvement)`}`);
     },
     onNonFinite(e) {
-      line(`step ${e.step}: non-finite loss ${e.loss} or ‖g‖ ${e.gradNorm}; update skipped (${e.consecutive} in a row)${e.stopping ? '; stopping' : ''}`);
+      const names = (what: string, list: string[]) => (list.length > 0 ? `; NaN/Inf in the ${what} of ${list.join(', ')}` : '');
+      line(`step ${e.step}: non-finite loss ${e.loss} or ‖g‖ ${e.gradNorm}${names('gradient', e.nonFiniteGradients)}${names('weights', e.nonFiniteWeights)}; update skipped (${e.consecutive} in a row)${e.stopping ? '; stopping' : ''}`);
+    },
+    onResume(e) {
+      for (const r of e.rejected) line(`warning: ${r.location} is damaged and was skipped (${r.reason})`);
+      if (e.rejected.length > 0) line(`resumed from ${e.location} (step ${e.step}) instead`);
     },
     onEnd(s) {
       const best = s.bestValidationLoss !== undefined ? `, best validation loss ${s.bestValidationLoss.toFixed(4)} at step ${s.bestStep}` : '';

@@ -135,19 +135,25 @@ describeBackends('kill and resume', () => {
       const stray = (await readdir(store.dir)).filter((n) => n.includes('.tmp-'));
       expect(stray.length).toBe(1); // the unrenamed temp file of the interrupted write
       await writeFile(join(store.dir, 'last.ckpt.tmp-999-x-0'), 'half a checkpoint'); // and a torn one from an earlier death
-      const last = decodeCheckpoint((await store.read('last'))!);
-      expect(last.meta.step).toBe(10);
+      // The step-10 checkpoint was moved aside to last.prev before the step-15 write began; that
+      // write died, so there is no last.ckpt and resume falls back to last.prev.
+      expect(await store.read('last')).toBeUndefined();
+      const previous = decodeCheckpoint((await store.read('last.prev'))!);
+      expect(previous.meta.step).toBe(10);
 
       const resumedStore = new FileCheckpointStore(store.dir);
       const second = build(resumedStore, 5, log, []);
+      const resumes: unknown[] = [];
+      second.trainer.config.callbacks!.push({ onResume: (e) => void resumes.push(e) });
       expect(await second.trainer.resume()).toBe(true);
       expect(second.trainer.step).toBe(10);
+      expect(resumes).toEqual([{ step: 10, name: 'last.prev', location: join(store.dir, 'last.prev.ckpt'), rejected: [] }]);
       await second.trainer.run();
       second.trainer.dispose();
       second.model.dispose();
       expect(lastPerStep(log)).toEqual(straight.log);
       expect((await readdir(store.dir)).filter((n) => n.includes('.tmp-'))).toEqual([]); // later writes swept the strays
-      expect((await readdir(store.dir)).sort()).toEqual(['best.ckpt', 'last.ckpt']);
+      expect((await readdir(store.dir)).sort()).toEqual(['best.ckpt', 'last.ckpt', 'last.prev.ckpt']); // best written once after the resume
     });
   });
 }, { only: ['cpu', 'wasm'] });

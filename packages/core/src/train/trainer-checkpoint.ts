@@ -109,10 +109,15 @@ export async function restore(
   if (JSON.stringify(optimizer) !== JSON.stringify(p.optimizerConfig)) {
     fail(`was written with optimizer ${JSON.stringify(optimizer)}, but this trainer uses ${JSON.stringify(p.optimizerConfig)}`);
   }
-  for (const [name, v] of p.params) {
+  // Check every array before assigning any, so a refused checkpoint leaves the model untouched.
+  const arrays = p.params.map(([name, v]) => {
     const a = saved.get(`param/${name}`) ?? fail(`has no array param/${name}`);
-    tf.tidy(() => v.assign(tf.tensor(a.data, a.shape, 'float32')));
-  }
+    if (a.shape.join() !== v.shape.join()) fail(`holds param/${name} of shape [${a.shape.join(', ')}], but this model's is [${v.shape.join(', ')}]`);
+    const bad = a.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) fail(`holds ${a.data[bad]} in param/${name} at flat index ${bad}: it was saved from a run that diverged; resume from an earlier checkpoint or start afresh`);
+    return a;
+  });
+  p.params.forEach(([, v], i) => tf.tidy(() => v.assign(tf.tensor(arrays[i]!.data, arrays[i]!.shape, 'float32'))));
   const opt = data.arrays.filter((a) => a.name.startsWith('optimizer/')).map((a) => ({ ...a, name: a.name.slice('optimizer/'.length) }));
   await restoreOptimizerState(p.optimizer, opt, slotRenamer(p.params, 'toVariable'));
   let carried: StateTree | undefined;

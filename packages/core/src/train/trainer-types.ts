@@ -43,6 +43,11 @@ export interface TrainerConfig<B, S extends StateTree = StateTree> {
   timeLimitSeconds?: number;
   /** Measure ‖∂E/∂h_k‖ before every `gradientFlowEvery`-th step (steps 0, n, 2n, …); omit for never. */
   gradientFlowEvery?: number;
+  /**
+   * Aborting it (e.g. from a SIGINT handler) ends the run cleanly: the current step finishes,
+   * "last" is saved when checkpoints are on, and `run` returns with reason "interrupted".
+   */
+  signal?: AbortSignal;
   callbacks?: TrainerCallback[];
 }
 
@@ -93,6 +98,20 @@ export interface NonFiniteEvent {
   consecutive: number;
   /** True when this one ends the run. */
   stopping: boolean;
+  /** The parameters whose gradient holds a NaN or Inf (read back only on such a step). */
+  nonFiniteGradients: string[];
+  /** The parameters whose weights hold a NaN or Inf. */
+  nonFiniteWeights: string[];
+}
+
+/** Reported by `resume` when it restored a checkpoint. */
+export interface ResumeEvent {
+  step: number;
+  /** The checkpoint restored (`last`, or `last.prev` after a fallback) and where it is. */
+  name: string;
+  location: string;
+  /** Checkpoints that were tried first and refused as damaged: where and why. */
+  rejected: { name: string; location: string; reason: string }[];
 }
 
 export interface CheckpointEvent {
@@ -101,7 +120,7 @@ export interface CheckpointEvent {
   bytes: number;
 }
 
-export type StopReason = 'completed' | 'until' | 'early-stopping' | 'non-finite' | 'time-limit' | 'requested';
+export type StopReason = 'completed' | 'until' | 'early-stopping' | 'non-finite' | 'time-limit' | 'requested' | 'interrupted';
 
 export interface RunSummary {
   /** Steps done in total (across resumes). */
@@ -131,5 +150,6 @@ export interface TrainerCallback {
   onValidation?(m: ValidationMetrics): void | Promise<void>;
   onNonFinite?(e: NonFiniteEvent): void | Promise<void>;
   onCheckpoint?(e: CheckpointEvent): void | Promise<void>;
+  onResume?(e: ResumeEvent): void | Promise<void>;
   onEnd?(s: RunSummary): void | Promise<void>;
 }

@@ -29,14 +29,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { clipByGlobalNorm, clipByValue, globalNorm, type GradientMap } from './clip.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { CorruptCheckpointError, decodeCheckpoint, describeLocation, encodeCheckpoint, previousName, rotateCheckpoint } from './checkpoint.js';
 import { disposeTree, measureGradientFlow, StepContext, type GradientFlow } from './context.js';
 import { createOptimizer, disposeOptimizer, resolveOptimizerConfig, setLearningRate, type ResolvedOptimizerConfig } from './optimizers.js';
 import { Rng } from './rng.js';
 import { toSchedule, type LearningRateSchedule } from './schedules.js';
 import { collectTensors, paramEntries, type LossResult, type StateTree, type TrainData } from './task.js';
 import { freshCounters, restore, snapshot, type TrainerCounters } from './trainer-checkpoint.js';
-import type { RunSummary, StepMetrics, StopReason, TrainerCallback, TrainerConfig } from './trainer-types.js';
+import { checkpointWriteError, nonFiniteNames, YIELD_EVERY_MS, yieldToEventLoop } from './faults.js';
+import type { ResumeEvent, RunSummary, StepMetrics, StopReason, TrainerCallback, TrainerConfig } from './trainer-types.js';
 
 const now = () => performance.now();
 
@@ -52,6 +53,7 @@ export class Trainer<B, S extends StateTree = StateTree> {
   private counters: TrainerCounters = freshCounters();
   private stopReason: StopReason | undefined;
   private resumed = false;
+  private lastNonFinite: { gradients: string[]; weights: string[] } = { gradients: [], weights: [] };
 
   constructor(readonly config: TrainerConfig<B, S>) {
     const c = config;
@@ -94,26 +96,43 @@ export class Trainer<B, S extends StateTree = StateTree> {
 
   /**
    * Trains until the planned steps are done, `until` steps are done, early stopping or the NaN
-   * guard ends it, or {@link stop} is called. Saves "last" at the end when checkpoints are on.
+   * guard ends it, {@link stop} is called or `config.signal` is aborted. Saves "last" at the end
+   * when checkpoints are on. Rejects, before the first step, weights holding a NaN or Inf (one
+   * host read per run, naming the parameter); and rejects when a checkpoint cannot be written,
+   * rather than train on without one.
    */
   async run(options: { until?: number } = {}): Promise<RunSummary> {
     const c = this.config;
     const until = Math.min(options.until ?? Infinity, c.steps);
     this.stopReason = undefined;
+    const badWeights = await nonFiniteNames(this.params.map(([name, v]) => [name, v]));
+    if (badWeights.length > 0) {
+      const many = badWeights.length > 1;
+      throw new Error(`Trainer: parameter${many ? 's' : ''} ${badWeights.map((n) => `"${n}"`).join(', ')} ${many ? 'hold' : 'holds'} NaN or Inf before step ${this.step + 1}; initialise ${many ? 'them' : 'it'} with finite values (or resume from a good checkpoint)`);
+    }
     await this.emit('onStart', { step: this.step, totalSteps: c.steps, resumed: this.resumed, tokensPerStep: c.data.tokensPerBatch ?? 1 });
     const start = now();
     let savedAt = this.resumed ? this.step : -1;
     let reason: StopReason | undefined;
+    let yielded = now();
     while (reason === undefined) {
+      if (now() - yielded >= YIELD_EVERY_MS) {
+        await yieldToEventLoop(); // a signal handler may abort here: checked just below
+        yielded = now();
+      }
       if (this.step >= c.steps) reason = 'completed';
       else if (this.step >= until) reason = 'until';
+      else if (c.signal?.aborted === true) reason = 'interrupted';
       if (reason !== undefined) break;
       const m = await this.trainStep(start);
       await this.emit('onStep', m);
       if (m.skipped) {
         const limit = c.maxConsecutiveNonFinite ?? 5;
         const stopping = this.counters.consecutiveNonFinite >= limit;
-        await this.emit('onNonFinite', { step: m.step, loss: m.loss, gradNorm: m.gradNorm, consecutive: this.counters.consecutiveNonFinite, stopping });
+        await this.emit('onNonFinite', {
+          step: m.step, loss: m.loss, gradNorm: m.gradNorm, consecutive: this.counters.consecutiveNonFinite, stopping,
+          nonFiniteGradients: this.lastNonFinite.gradients, nonFiniteWeights: this.lastNonFinite.weights,
+        });
         if (stopping) reason = 'non-finite';
       }
       const v = c.validation;
@@ -123,7 +142,7 @@ export class Trainer<B, S extends StateTree = StateTree> {
         savedAt = this.step;
       }
       if (c.timeLimitSeconds !== undefined && m.elapsed >= c.timeLimitSeconds) reason ??= 'time-limit';
-      reason ??= this.stopReason;
+      reason ??= this.stopReason ?? (c.signal?.aborted === true ? 'interrupted' : undefined);
     }
     if (c.checkpoints && savedAt !== this.step) await this.save('last');
     const k = this.counters;
@@ -174,6 +193,11 @@ export class Trainer<B, S extends StateTree = StateTree> {
         next = undefined;
       } else {
         // Skip the update; the carried state may be poisoned too, so start the next batch fresh.
+        // Name the culprits: a host read, but only on this (rare) path, never on a healthy step.
+        this.lastNonFinite = {
+          gradients: await nonFiniteNames(this.params.map(([name, v]) => [name, grads[v.name]])),
+          weights: await nonFiniteNames(this.params.map(([name, v]) => [name, v])),
+        };
         k.skipped++;
         k.consecutiveNonFinite++;
         this.adoptState(undefined);
@@ -270,12 +294,21 @@ export class Trainer<B, S extends StateTree = StateTree> {
     return total / batches;
   }
 
-  /** Writes a checkpoint named `name` to the configured store; returns its size in bytes. */
+  /**
+   * Writes a checkpoint named `name` to the configured store, keeping the one it replaces as
+   * `<name>.prev`; returns its size in bytes. A store that cannot write (full disk, unwritable
+   * folder) makes it reject with the location, the cause and the fix — and so ends `run`.
+   */
   async save(name = 'last'): Promise<number> {
     const store = this.config.checkpoints?.store;
     if (!store) throw new Error('Trainer.save: no checkpoint store configured (config.checkpoints.store)');
     const blob = encodeCheckpoint(await snapshot(this.parts()));
-    await store.write(name, blob);
+    try {
+      await rotateCheckpoint(store, name);
+      await store.write(name, blob);
+    } catch (error) {
+      throw checkpointWriteError(error, name, this.step, describeLocation(store, name));
+    }
     await this.emit('onCheckpoint', { step: this.step, name, bytes: blob.length });
     return blob.length;
   }
@@ -287,15 +320,32 @@ export class Trainer<B, S extends StateTree = StateTree> {
 
   /**
    * Continues from checkpoint `name` of the configured store, if there is one (returns false
-   * otherwise). Call on a fresh trainer, before `run`.
+   * otherwise). When `name` is missing or damaged (bad hash, cut short) but `<name>.prev` is
+   * good, continues from that and reports both in `onResume`; when both are damaged, rejects
+   * naming both. Call on a fresh trainer, before `run`.
    */
   async resume(name = 'last'): Promise<boolean> {
     const store = this.config.checkpoints?.store;
     if (!store) throw new Error('Trainer.resume: no checkpoint store configured (config.checkpoints.store)');
-    const blob = await store.read(name);
-    if (blob === undefined) return false;
-    await this.restore(blob, `checkpoint "${name}"`);
-    return true;
+    const rejected: ResumeEvent['rejected'] = [];
+    for (const candidate of [name, previousName(name)]) {
+      const location = describeLocation(store, candidate);
+      const blob = await store.read(candidate);
+      if (blob === undefined) continue;
+      try {
+        await this.restore(blob, `checkpoint ${location}`);
+      } catch (error) {
+        if (!(error instanceof CorruptCheckpointError)) throw error;
+        rejected.push({ name: candidate, location, reason: error.message });
+        continue;
+      }
+      await this.emit('onResume', { step: this.step, name: candidate, location, rejected });
+      return true;
+    }
+    if (rejected.length > 0) {
+      throw new CorruptCheckpointError(`Trainer.resume: no usable checkpoint: ${rejected.map((r) => r.reason).join('; ')}. Start afresh (delete them) or restore a backup.`);
+    }
+    return false;
   }
 
   /** Restores a checkpoint blob into this (fresh) trainer and its model's variables. */

@@ -62,6 +62,11 @@ export interface CharTrainConfig {
   output: TextOutput;
   /** Show the progress bar (default true). */
   progress?: boolean;
+  /**
+   * Aborting it (the CLI does on SIGINT) ends training after the current step, with a checkpoint
+   * when `checkpointDir` is set; the result then has `interrupted: true` and no final validation.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CharTrainResult {
@@ -74,6 +79,8 @@ export interface CharTrainResult {
   seconds: number;
   /** Training characters per second (B·T per step). */
   charsPerSecond: number;
+  /** True when `signal` ended the run early (validationLoss is then NaN: not measured). */
+  interrupted: boolean;
 }
 
 /**
@@ -165,7 +172,12 @@ async function checkRunFile(dir: string, run: RunFile, resume: boolean): Promise
       throw new Error(`--resume: the run in ${dir} was made with different settings or text.\n  found:    ${JSON.stringify(found)}\n  expected: ${want}\nUse the same text and --cell/--layers/--hidden/--dropout/--batch/--seq-length/--seed, or another --checkpoint-dir`);
     }
   }
-  await atomicWriteFile(path, `${JSON.stringify(run)}\n`);
+  try {
+    await atomicWriteFile(path, `${JSON.stringify(run)}\n`);
+  } catch (error) {
+    // Found before the first step, not after an hour of training without checkpoints.
+    throw new Error(`cannot write to the checkpoint folder ${dir} (${(error as Error).message}); choose a writable --checkpoint-dir with free space`);
+  }
 }
 
 /**
@@ -228,6 +240,7 @@ export async function trainCharLm(text: string, c: CharTrainConfig): Promise<Cha
       validation: { data: valData, batches: Math.min(c.validationBatches ?? 10, valStreams.batchesPerEpoch), every: validateEvery },
       ...(c.checkpointDir !== undefined ? { checkpoints: { store: new FileCheckpointStore(c.checkpointDir), every: validateEvery } } : {}),
       ...(c.steps === undefined && c.seconds !== undefined ? { timeLimitSeconds: c.seconds } : {}),
+      ...(c.signal !== undefined ? { signal: c.signal } : {}),
       callbacks,
     });
     try {
@@ -240,13 +253,19 @@ export async function trainCharLm(text: string, c: CharTrainConfig): Promise<Cha
       const summary = await trainer.run();
       const seconds = (performance.now() - t0) / 1000;
       const charsPerSecond = ((summary.step - startStep) * data.tokensPerBatch) / seconds;
+      const interrupted = summary.reason === 'interrupted';
+      if (interrupted) {
+        const saved = c.checkpointDir !== undefined ? `checkpoint saved in ${c.checkpointDir}; continue with the same command and --resume` : 'no checkpoint (no checkpoint folder)';
+        say(`interrupted at step ${summary.step} of ${steps}: ${saved}`);
+        return { model, vocab, summary, validationLoss: Number.NaN, seconds, charsPerSecond, interrupted };
+      }
       const validationLoss = await trainer.evaluate(valData, valStreams.batchesPerEpoch);
       say(`validation loss ${validationLoss.toFixed(4)} nats/char over the whole last 10% (${valStreams.batchesPerEpoch * valData.tokensPerBatch} characters); ${summary.step} steps in ${seconds.toFixed(0)} s, ${Math.round(charsPerSecond).toLocaleString('en')} chars/s`);
       if (c.svgPath !== undefined) {
         await atomicWriteFile(c.svgPath, trainingCurves(history, { clipNorm: c.clip, title: `char ${c.cell} ${c.layers}×${c.hidden}` }));
         say(`loss curves: ${c.svgPath}`);
       }
-      return { model, vocab, summary, validationLoss, seconds, charsPerSecond };
+      return { model, vocab, summary, validationLoss, seconds, charsPerSecond, interrupted };
     } finally {
       trainer.dispose();
     }

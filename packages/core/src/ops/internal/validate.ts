@@ -106,6 +106,47 @@ export function checkMaskValues(op: string, mask: tf.Tensor): void {
   }
 }
 
+/** Data buffers already found finite (keyed by `dataId`, which changes whenever the values do). */
+const finiteData = new WeakSet<object>();
+
+/** `[i, j, …]` of flat index `k` in `shape`. */
+function position(shape: readonly number[], k: number): string {
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(k % shape[d]!);
+    k = Math.floor(k / shape[d]!);
+  }
+  return fmt(at);
+}
+
+/**
+ * Checks that x, the initial states and every parameter hold no NaN or ±Inf, naming the first
+ * one found and where. Reads the values synchronously: call it only where that is free
+ * (`backendCapabilities().hostMemory`), before any kernel. Each distinct data buffer is scanned
+ * once, so weights reused call after call (generation) cost one scan, not one per call.
+ */
+export function checkFinite(op: string, x: tf.Tensor, params: object, options: object): void {
+  const named: [string, unknown][] = [['x', x]];
+  for (const [k, v] of Object.entries(params)) {
+    if (k === 'peephole' && v !== null && typeof v === 'object' && !isTensor(v)) for (const [g, p] of Object.entries(v)) named.push([`peephole.${g}`, p]);
+    else named.push([k, v]);
+  }
+  for (const k of ['h0', 'c0']) named.push([k, (options as Record<string, unknown>)[k]]);
+  for (const [name, t] of named) {
+    if (!isTensor(t) || finiteData.has(t.dataId as object)) continue;
+    const values = t.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isFinite(v)) continue;
+      const fix = name === 'x' || name === 'h0' || name === 'c0'
+        ? 'the input must be finite: replace missing values (e.g. tf.where(tf.isNaN(x), tf.zerosLike(x), x)) and mask those steps instead'
+        : 'the weights diverged or were loaded damaged: reload good weights, and lower the learning rate or clip gradients';
+      fail(`${op}: ${name} holds ${v} at ${position(t.shape, i)}; ${fix}`);
+    }
+    finiteData.add(t.dataId as object);
+  }
+}
+
 /** Checks an optional boolean option (`reverse: 'yes'` would otherwise be silently truthy). */
 export function checkFlag(op: string, name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') fail(`${op}: ${name} must be true or false, got ${quote(value)}`);
