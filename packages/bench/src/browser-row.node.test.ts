@@ -13,10 +13,10 @@ const shared = (await import(new URL('../../../scripts/chromium.js', import.meta
 const chromium = shared.chromiumLaunchOptions().executablePath;
 
 describe.skipIf(chromium === undefined)(`recurrent-bench in Chromium${chromium === undefined ? ' (skipped: no Chromium installed)' : ''}`, () => {
-  it('measures ops.lstm and tf.layers.lstm on webgl in the page', async () => {
+  it('measures ops.lstm and tf.layers.lstm on webgl in the page, and on 2-thread wasm (the page is cross-origin isolated)', async () => {
     const progress: string[] = [];
     const report = await main(
-      ['--backend', 'webgl', '--cell', 'lstm', '--mode', 'training', '--batch', '2', '--time', '3', '--inputs', '2', '--hidden', '4', '--classes', '3', '--reps', '1', '--warmup', '0'],
+      ['--backend', 'webgl,chromium:wasm', '--wasm-threads', '2', '--cell', 'lstm', '--mode', 'training', '--batch', '2', '--time', '3', '--inputs', '2', '--hidden', '4', '--classes', '3', '--reps', '1', '--warmup', '0'],
       { out: () => undefined, progress: (l) => progress.push(l) },
     );
     const [row] = report!.rows;
@@ -32,5 +32,12 @@ describe.skipIf(chromium === undefined)(`recurrent-bench in Chromium${chromium =
     }
     expect(row!.speedup).toBeGreaterThan(0);
     expect(row!.matMul!.limitGflops).toBeGreaterThan(0);
-  }, 90_000);
+    // tfjs' own threaded loader, with the project's thread count: only under COOP + COEP.
+    const wasm = report!.rows[1];
+    expect(wasm?.error, progress.join('\n')).toBeUndefined();
+    expect(wasm!.environment).toBe('chromium');
+    expect(wasm!.variant).toBe('2 threads, fixed kernels');
+    expect(wasm!.device).toMatch(/WebAssembly \(XNNPACK, SIMD, 2 threads, fixed kernels\)/);
+    expect(wasm!.ours!.medianMs).toBeGreaterThan(0);
+  }, 120_000);
 });

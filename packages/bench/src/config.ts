@@ -56,6 +56,11 @@ Usage: recurrent-bench [options]
   --classes N      classes of the training head (default ${FULL.classes})
   --reps N         timed repetitions per model, alternated (default ${FULL.reps})
   --warmup N       untimed repetitions per model first (default ${FULL.warmup})
+  --wasm-threads LIST   wasm (Node and chromium:wasm): XNNPACK thread counts to compare, e.g. 1,2
+                   (default: core's); each value is a separate wasm row, Node ones in the same process.
+                   The Chromium page is served cross-origin isolated, so threads run there too
+  --wasm-kernels LIST   wasm: stock (tfjs' own kernels), fixed (the project's overrides), or
+                   stock,fixed to compare (default: fixed)
   --no-layers      do not measure the tf.layers model
   --memory         also scan training-step memory at T = 64, 256, 1024 (first batch/inputs/hidden)
   --memory-times LIST  sequence lengths of that scan
@@ -104,6 +109,21 @@ export function parseTarget(text: string): Target {
   return { environment, backend };
 }
 
+/**
+ * Each Node wasm target becomes one target per (threads, kernels) pair asked for, threads outer:
+ * `--wasm-threads 1,2 --wasm-kernels stock,fixed` → 1 stock, 1 fixed, 2 stock, 2 fixed.
+ */
+function expandWasm(targets: Target[], threadsOption: string | undefined, kernelsOption: string | undefined): Target[] {
+  if (threadsOption === undefined && kernelsOption === undefined) return targets;
+  const threads = threadsOption === undefined ? [undefined] : list('wasm-threads', threadsOption).map((v) => positive('wasm-threads', v));
+  const kernels = list('wasm-kernels', kernelsOption ?? 'fixed').map((k) => oneOf('wasm-kernels', k, ['stock', 'fixed'] as const));
+  if (!targets.some((t) => t.backend === 'wasm')) fail('--wasm-threads / --wasm-kernels need --backend wasm or chromium:wasm');
+  return targets.flatMap((t) => {
+    if (t.backend !== 'wasm') return [t];
+    return threads.flatMap((n) => kernels.map((k): Target => ({ ...t, wasm: { ...(n !== undefined ? { threads: n } : {}), kernels: k } })));
+  });
+}
+
 /** Parses argv (without node and the script). */
 export function parseConfig(argv: string[]): Parsed {
   let parsed;
@@ -126,6 +146,7 @@ function parseOptions(argv: string[]) {
       classes: { type: 'string' }, reps: { type: 'string' }, warmup: { type: 'string' },
       'no-layers': { type: 'boolean', default: false }, memory: { type: 'boolean', default: false },
       'memory-times': { type: 'string' }, quick: { type: 'boolean', default: false },
+      'wasm-threads': { type: 'string' }, 'wasm-kernels': { type: 'string' },
       json: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
@@ -135,7 +156,7 @@ function resolveConfig(values: ReturnType<typeof parseOptions>['values']): Parse
   if (values.help) return { help: true };
   const d = values.quick ? QUICK : FULL;
   const ints = (option: 'batch' | 'time' | 'inputs' | 'hidden') => list(option, values[option] ?? d[option]).map((v) => positive(option, v));
-  const targets = list('backend', values.backend ?? d.targets).map(parseTarget);
+  const targets = expandWasm(list('backend', values.backend ?? d.targets).map(parseTarget), values['wasm-threads'], values['wasm-kernels']);
   const cells = list('cell', values.cell ?? d.cells).map((c) => oneOf<Cell>('cell', c, CELLS));
   const modes = list('mode', values.mode ?? d.modes).map((m) => oneOf<Mode>('mode', m, MODES));
   const [batches, times, inputs, hiddens] = [ints('batch'), ints('time'), ints('inputs'), ints('hidden')];

@@ -40,7 +40,7 @@ export const HEADER = [
 
 /** One row's cells, in {@link HEADER}'s order. */
 export function rowCells(row: Row): string[] {
-  const target = `${row.environment}:${row.backend}`;
+  const target = `${row.environment}:${row.backend}${row.variant ? ` (${row.variant})` : ''}`;
   const c = row.case;
   const head = c ? [target, c.cell, c.mode, `${c.shape.batch}×${c.shape.time}×${c.shape.inputs}×${c.shape.hidden}`] : [target, '—', '—', '—'];
   if (row.error !== undefined || row.ours === undefined) {
@@ -90,7 +90,7 @@ export function memoryTable(memory: MemoryRow[]): { header: string[]; rows: stri
       const atLast = last === undefined ? undefined : bytes(last);
       const perUnit = atLast === undefined || last === undefined ? '—' : fmtNumber(atLast / (m.shape.batch * last * m.shape.hidden));
       rows.push([
-        `${m.environment}:${m.backend}`, m.cell, model === 'ours' ? 'ours' : 'tf.layers',
+        `${m.environment}:${m.backend}${m.variant ? ` (${m.variant})` : ''}`, m.cell, model === 'ours' ? 'ours' : 'tf.layers',
         `${m.shape.batch}×${m.shape.inputs}×${m.shape.hidden}`,
         ...times.map(cell),
         perUnit,
@@ -117,7 +117,7 @@ export function markdownTable(header: string[], rows: string[][]): string {
 
 function devices(report: Report): string[] {
   const seen = new Map<string, string>();
-  for (const r of [...report.rows]) if (r.device !== undefined) seen.set(`${r.environment}:${r.backend}`, r.device);
+  for (const r of [...report.rows]) if (r.device !== undefined) seen.set(`${r.environment}:${r.backend}${r.variant ? ` (${r.variant})` : ''}`, r.device);
   return [...seen].map(([target, device]) => `${target} = ${device}`);
 }
 

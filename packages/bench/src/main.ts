@@ -46,6 +46,7 @@ function requestFor(config: BenchConfig, target: Target): BackendRequest {
     effort: config.effort,
     layers: config.layers,
     memory: { cells: config.memoryCells, shape: config.memoryShape, times: config.memoryTimes },
+    ...(target.wasm !== undefined ? { wasm: target.wasm } : {}),
   };
 }
 
@@ -68,7 +69,7 @@ export async function main(argv: string[], io: MainIO = processIO): Promise<Repo
   const answers = new Map<Target, BackendResponse>();
   const t0 = performance.now();
   for (const target of nodeTargets) {
-    io.progress(`node:${target.backend} …`);
+    io.progress(`node:${target.backend}${target.wasm ? ` (${target.wasm.threads ?? 'default'} threads, ${target.wasm.kernels} kernels)` : ''} …`);
     answers.set(target, await runInNode(requestFor(config, target), io.progress));
   }
   if (browserTargets.length > 0) {

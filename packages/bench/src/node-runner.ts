@@ -23,14 +23,18 @@ export async function runInNode(request: BackendRequest, log: Log): Promise<Back
   } catch (error) {
     return { backend: request.backend, error: message(error), rows: [], memory: [] };
   }
-  const report = await probeBackend(name);
+  const options = request.wasm && name === 'wasm' ? { stockKernels: request.wasm.kernels === 'stock', ...(request.wasm.threads !== undefined ? { threads: request.wasm.threads } : {}) } : {};
+  let report = await probeBackend(name);
   if (!report.available) return { backend: name, error: report.reason ?? 'not available', rows: [], memory: [] };
   try {
-    await useBackend(name);
+    report = await useBackend(name, options);
   } catch (error) {
     return { backend: name, error: message(error), rows: [], memory: [] };
   }
   log(`node:${name}: ${report.device ?? ''}`);
   const { rows, memory } = await runRequest(request, 'node', name, report.device, log);
-  return { backend: name, ...(report.device ? { device: report.device } : {}), rows, memory };
+  // Several wasm configurations in one run: label each row with the one that ran.
+  const variant = request.wasm && report.wasm ? `${report.wasm.threads} thread${report.wasm.threads === 1 ? '' : 's'}, ${report.wasm.kernels} kernels` : undefined;
+  const label = <T extends object>(r: T): T => (variant ? { ...r, variant } : r);
+  return { backend: name, ...(report.device ? { device: report.device } : {}), rows: rows.map(label), memory: memory.map(label) };
 }

@@ -54,6 +54,15 @@ export interface Target {
   environment: Environment;
   /** `best`: core's `bestBackend()`; `gpu` (chromium only): a hardware GPU backend, else webgl. */
   backend: BackendName | 'best' | 'gpu';
+  /** wasm: XNNPACK threads and stock or fixed kernels (`--wasm-threads`, `--wasm-kernels`). */
+  wasm?: WasmVariant;
+}
+
+/** One wasm configuration: threads and kernels (core's `useBackend('wasm', { threads, stockKernels })`). */
+export interface WasmVariant {
+  /** Undefined: core's default. */
+  threads?: number;
+  kernels: 'stock' | 'fixed';
 }
 
 /** One model's measurement in one case. */
@@ -90,6 +99,8 @@ export interface Row {
   environment: Environment;
   /** The backend that ran (or was asked for). */
   backend: string;
+  /** The wasm configuration, when the run compares several (e.g. "2 threads, fixed kernels"). */
+  variant?: string;
   device?: string;
   case?: Case;
   /** Set when this row has no measurement; says why. */
@@ -106,6 +117,7 @@ export interface Row {
 export interface MemoryRow {
   environment: Environment;
   backend: string;
+  variant?: string;
   cell: Cell;
   shape: Omit<Shape, 'time'>;
   points: { time: number; oursBytes?: number; layersBytes?: number; oursError?: string; layersError?: string }[];
@@ -131,6 +143,8 @@ export interface BackendRequest {
   memory: { cells: Cell[]; shape: Omit<Shape, 'time'>; times: number[] };
   /** Measure tf.layers too (default true). */
   layers: boolean;
+  /** wasm: the configuration to run (default: core's defaults). */
+  wasm?: WasmVariant;
 }
 
 /** What one environment answers to a {@link BackendRequest}. */

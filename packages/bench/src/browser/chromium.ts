@@ -54,7 +54,10 @@ async function bundlePage(log: Log): Promise<string> {
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
 
-/** Serves the bundle and the wasm binaries on 127.0.0.1, on a free port. */
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated === true`). */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
+
+/** Serves the bundle and the wasm binaries on 127.0.0.1, on a free port, cross-origin isolated. */
 async function serve(pageDir: string): Promise<{ server: Server; url: string }> {
   const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   const server = createServer((req, res) => {
@@ -70,7 +73,8 @@ async function serve(pageDir: string): Promise<{ server: Server; url: string }> 
       return;
     }
     readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body),
+      // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which threaded wasm needs.
+      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(body),
       () => res.writeHead(404).end(),
     );
   });

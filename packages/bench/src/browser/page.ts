@@ -22,9 +22,16 @@ function message(error: unknown): string {
  * WebGL, since SwiftShader runs tfjs' WebGL kernels several times faster than its WebGPU ones.
  * `best`: core's choice, wasm included.
  */
-async function resolveBackend(backend: BackendRequest['backend']): Promise<BackendReport> {
+/** wasm options of a request (threads, stock or fixed kernels), with where the binaries are served. */
+function wasmOptions(request: BackendRequest) {
+  const w = request.wasm;
+  return { wasmPaths: WASM_PATH, ...(w ? { stockKernels: w.kernels === 'stock', ...(w.threads !== undefined ? { threads: w.threads } : {}) } : {}) };
+}
+
+async function resolveBackend(request: BackendRequest): Promise<BackendReport> {
+  const backend = request.backend;
   // The wasm probe must see where its binaries are served before anything else probes it.
-  if (backend === 'wasm' || backend === 'best') await probeBackend('wasm', { wasmPaths: WASM_PATH });
+  if (backend === 'wasm' || backend === 'best') await probeBackend('wasm', wasmOptions(request));
   if (backend === 'gpu') {
     const gpus = [await probeBackend('webgpu'), await probeBackend('webgl')];
     const usable = gpus.filter((r) => r.available);
@@ -35,16 +42,18 @@ async function resolveBackend(backend: BackendRequest['backend']): Promise<Backe
 }
 
 async function run(request: BackendRequest): Promise<BackendResponse> {
-  const report = await resolveBackend(request.backend);
+  let report = await resolveBackend(request);
   if (!report.available) return { backend: report.name, error: report.reason ?? 'not available', rows: [], memory: [] };
   try {
-    await useBackend(report.name);
+    report = await useBackend(report.name, report.name === 'wasm' ? wasmOptions(request) : {});
   } catch (error) {
     return { backend: report.name, error: message(error), rows: [], memory: [] };
   }
-  log(`chromium:${report.name}: ${report.device ?? ''}`);
+  log(`chromium:${report.name}: ${report.device ?? ''}${report.wasm?.threadsNote ? ` (${report.wasm.threadsNote})` : ''}`);
   const { rows, memory } = await runRequest(request, 'chromium', report.name, report.device, log);
-  return { backend: report.name, ...(report.device ? { device: report.device } : {}), rows, memory };
+  const variant = request.wasm && report.wasm ? `${report.wasm.threads} thread${report.wasm.threads === 1 ? '' : 's'}, ${report.wasm.kernels} kernels` : undefined;
+  const label = <T extends object>(r: T): T => (variant ? { ...r, variant } : r);
+  return { backend: report.name, ...(report.device ? { device: report.device } : {}), rows: rows.map(label), memory: memory.map(label) };
 }
 
 win[RUN] = run;

@@ -19,10 +19,12 @@ import '../tfjs-setup.js';
 import { isNode } from './environment.js';
 import { loaders, type BackendLoader } from './loaders.js';
 import type { BackendName, BackendReport } from './types.js';
+import { resolveWasmOptions, type WasmOptions } from './wasm.js';
 
 export type { BackendName, BackendReport, BackendCapabilities } from './types.js';
 export { backendCapabilities } from './capabilities.js';
 export { isNode, isBrowser } from './environment.js';
+export { DEFAULT_WASM_THREADS, type WasmOptions } from './wasm.js';
 
 /** Every backend name the project knows, in order of preference for the current environment. */
 export function backendPreference(): BackendName[] {
@@ -34,7 +36,7 @@ export function backendPreference(): BackendName[] {
 /** The backend names known to this project (a stable, documented order). */
 export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
 
-export interface UseBackendOptions {
+export interface UseBackendOptions extends WasmOptions {
   /**
    * Keep tfjs' habit of running small ops of the GPU backends on the CPU (`WEBGL_CPU_FORWARD`,
    * `WEBGPU_CPU_FORWARD`). Off by default: a recurrent step is made of small ops, and bouncing
@@ -123,6 +125,7 @@ export async function useBackend(name: BackendName | 'best', options: UseBackend
   if (!isBackendName(name)) {
     throw new Error(`useBackend: unknown backend "${String(name)}"; expected one of ${BACKEND_NAMES.join(', ')}.`);
   }
+  if (name === 'wasm' && !(await wasmReportMatches(options))) reports.delete('wasm');
   const report = await probeBackend(name, options);
   if (!report.available) {
     const usable = (await availableBackends()).filter((r) => r.available).map((r) => r.name);
@@ -139,6 +142,19 @@ export async function useBackend(name: BackendName | 'best', options: UseBackend
   if (name === 'webgl') tf.env().set('WEBGL_CPU_FORWARD', forward);
   if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', forward);
   return report;
+}
+
+/**
+ * Whether the cached wasm report was made with the threads and kernels `options` ask for; if not,
+ * `useBackend` probes again, which reconfigures wasm (see `wasm.ts`).
+ */
+async function wasmReportMatches(options: UseBackendOptions): Promise<boolean> {
+  const cached = reports.get('wasm');
+  if (cached === undefined) return true;
+  const report = await cached;
+  if (!report.available || report.wasm === undefined) return true;
+  const wanted = await resolveWasmOptions(options);
+  return report.wasm.threadsRequested === wanted.threads && report.wasm.kernels === (wanted.stockKernels ? 'stock' : 'fixed');
 }
 
 function errorMessage(error: unknown): string {

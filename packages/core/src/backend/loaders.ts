@@ -4,12 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { importOptional, isNode } from './environment.js';
+import { wasmKernels } from '../kernels/wasm-overrides/index.js';
 import { describeAdapter, installNodeGpu, nodeAdapterDescription, releaseNodeGpu } from './node-webgpu.js';
 import type { BackendName, BackendReport } from './types.js';
+import { configureWasm, resolveWasmOptions, wasmThreadsNote, type WasmOptions } from './wasm.js';
 
 type Details = Pick<BackendReport, 'device' | 'floatPrecision' | 'wasm' | 'webglVersion' | 'software'>;
 type Loaded = { ok: true; describe: () => Promise<Details> } | { ok: false; reason: string };
-export type BackendLoader = (options: { wasmPaths?: string | Record<string, string> }) => Promise<Loaded>;
+export type BackendLoader = (options: { wasmPaths?: string | Record<string, string> } & WasmOptions) => Promise<Loaded>;
 
 /** Renderers that emulate a GPU on the CPU. */
 export function isSoftwareRenderer(description: string): boolean {
@@ -34,15 +36,24 @@ const cpu: BackendLoader = async () => {
   return { ok: true, describe: async () => ({ device: 'JavaScript, main thread', floatPrecision: 32 }) };
 };
 
-const wasm: BackendLoader = async ({ wasmPaths }) => {
+const wasm: BackendLoader = async ({ wasmPaths, threads, stockKernels }) => {
   const pkg = await import('@tensorflow/tfjs-backend-wasm');
   if (wasmPaths !== undefined) pkg.setWasmPaths(wasmPaths as string);
+  const resolved = await resolveWasmOptions({ ...(threads !== undefined ? { threads } : {}), ...(stockKernels !== undefined ? { stockKernels } : {}) });
+  const requested = resolved.threads;
+  await configureWasm(pkg, requested, resolved.stockKernels);
   return {
     ok: true,
     describe: async () => {
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-      const threads = pkg.getThreadsCount();
-      return { device: `WebAssembly (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`, floatPrecision: 32, wasm: { simd, threads } };
+      const running = pkg.getThreadsCount();
+      const kernels = wasmKernels();
+      const note = running < requested ? wasmThreadsNote() : undefined;
+      return {
+        device: `WebAssembly (XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${running} thread${running === 1 ? '' : 's'}, ${kernels} kernels)`,
+        floatPrecision: 32,
+        wasm: { simd, threads: running, threadsRequested: requested, kernels, ...(note !== undefined ? { threadsNote: note } : {}) },
+      };
     },
   };
 };

@@ -20,8 +20,12 @@ export interface BackendReport {
   software?: boolean;
   /** Bits of float precision the backend computes in (16 on GPUs that cannot render float32). */
   floatPrecision?: 16 | 32;
-  /** wasm only. */
-  wasm?: { simd: boolean; threads: number };
+  /**
+   * wasm only: SIMD, the XNNPACK threads running and those asked for (`useBackend`'s `threads`),
+   * why fewer run when they do (a browser page that is not cross-origin isolated), and whether the
+   * project's fixed kernels or tfjs' stock ones are registered.
+   */
+  wasm?: { simd: boolean; threads: number; threadsRequested: number; threadsNote?: string; kernels: 'stock' | 'fixed' };
   /** webgl only: WebGL version (1 or 2). */
   webglVersion?: number;
 }

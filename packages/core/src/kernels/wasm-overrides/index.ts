@@ -1,0 +1,47 @@
+/**
+ * The wasm kernel overrides: tfjs-backend-wasm 4.22 kernels that are slow for recurrent training,
+ * replaced by kernels that compute the same values faster (one file per kernel, this one list).
+ * The stock kernels are kept, so `useWasmKernels('stock')` puts them back and tests can compare
+ * both in one process (`stockWasmKernel`).
+ *
+ * | kernel | stock problem | override |
+ * |---|---|---|
+ * | BatchMatMul | any transpose runs a scalar loop instead of XNNPACK | explicit transpose, then XNNPACK |
+ * | Slice, Unpack, SplitV | copy the whole input out of the heap for every output | copy only the slice |
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulWasm, transposedB } from './batch-mat-mul.js';
+import { sliceWasm } from './slice.js';
+import { splitVWasm } from './split-v.js';
+import { unpackWasm } from './unpack.js';
+import { rememberStock, stockWasmKernel } from './wasm-backend.js';
+
+export { stockWasmKernel } from './wasm-backend.js';
+
+export const WASM_OVERRIDES: readonly tf.KernelConfig[] = [batchMatMulWasm, sliceWasm, unpackWasm, splitVWasm];
+
+let active: 'stock' | 'fixed' = 'stock';
+
+/** Which wasm kernels are registered now. */
+export function wasmKernels(): 'stock' | 'fixed' {
+  return active;
+}
+
+/**
+ * Registers the fixed kernels (`'fixed'`) or tfjs' own (`'stock'`) for the wasm backend. Needs
+ * tfjs-backend-wasm loaded (it registers the stock kernels). Takes effect on the next kernel call.
+ */
+export function useWasmKernels(kernels: 'stock' | 'fixed'): void {
+  if (kernels === active) return;
+  transposedB.clear();
+  for (const config of WASM_OVERRIDES) {
+    rememberStock(config.kernelName);
+    const next = kernels === 'fixed' ? config : stockWasmKernel(config.kernelName);
+    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(next);
+    // tfjs runs setupFunc when a backend starts; a kernel registered later needs it run now.
+    const running = tf.engine().registry['wasm'];
+    if (running !== undefined) next.setupFunc?.(running);
+  }
+  active = kernels;
+}

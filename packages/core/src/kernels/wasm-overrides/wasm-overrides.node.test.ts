@@ -1,0 +1,255 @@
+/**
+ * Each wasm kernel override against tfjs' stock wasm kernel, in one process: the same inputs run
+ * with the fixed kernels registered, then with the stock ones (`useWasmKernels`), and must agree —
+ * bit for bit for the copies, to float32 rounding for products (also checked against float64).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../backend/index.js';
+import { batchMatMulWasm, transposedB } from './batch-mat-mul.js';
+import { useWasmKernels, wasmKernels, WASM_OVERRIDES } from './index.js';
+
+type Values = { shape: number[]; dtype: tf.DataType; values: unknown } | { error: string };
+
+/** Runs `f` with the fixed kernels, then with the stock ones; the outputs as plain data, or the error. */
+function both(f: () => tf.Tensor | tf.Tensor[]): { fixed: Values[]; stock: Values[] } {
+  const run = (kernels: 'fixed' | 'stock'): Values[] => {
+    useWasmKernels(kernels);
+    try {
+      return tf.tidy(() => {
+        const out = f();
+        return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.arraySync() }));
+      });
+    } catch (error) {
+      return [{ error: error instanceof Error ? error.message : String(error) }];
+    } finally {
+      useWasmKernels('fixed');
+    }
+  };
+  return { fixed: run('fixed'), stock: run('stock') };
+}
+
+function values(n: number, dtype: tf.DataType): number[] | boolean[] | string[] {
+  const v = Array.from({ length: n }, (_, i) => Math.round(Math.sin(i * 1.7 + 0.3) * 1000) / 100);
+  if (dtype === 'bool') return v.map((x) => x > 0);
+  if (dtype === 'string') return v.map((x) => `s${x}`);
+  if (dtype === 'int32') return v.map((x) => Math.round(x * 10));
+  return v;
+}
+
+function tensor(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+  return tf.tensor(values(tf.util.sizeFromShape(shape), dtype) as number[], shape, dtype);
+}
+
+/** C = op(A)·op(B) in float64, batch dims broadcast (one side batch 1 or absent). */
+function matMul64(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): number[] {
+  const av = Array.from(a.dataSync());
+  const bv = Array.from(b.dataSync());
+  const [ra, rb] = [a.rank, b.rank];
+  const [m, k] = ta ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batchA = a.size / Math.max(m * k, 1) || 1;
+  const batchB = b.size / Math.max(k * n, 1) || 1;
+  const batch = Math.max(batchA, batchB);
+  const out: number[] = [];
+  for (let p = 0; p < batch; p++) {
+    const oa = (batchA === 1 ? 0 : p) * m * k;
+    const ob = (batchB === 1 ? 0 : p) * k * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += av[oa + (ta ? q * m + i : i * k + q)]! * bv[ob + (tb ? j * k + q : q * n + j)]!;
+        out.push(s);
+      }
+  }
+  return out;
+}
+
+describe('wasm kernel overrides', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  afterAll(() => useWasmKernels('fixed'));
+
+  it('are registered by default and can be swapped for the stock kernels', () => {
+    expect(wasmKernels()).toBe('fixed');
+    expect(tf.getKernel(tf.BatchMatMul, 'wasm')).toBe(batchMatMulWasm);
+    useWasmKernels('stock');
+    for (const config of WASM_OVERRIDES) expect(tf.getKernel(config.kernelName, 'wasm')).not.toBe(config);
+    useWasmKernels('fixed');
+    for (const config of WASM_OVERRIDES) expect(tf.getKernel(config.kernelName, 'wasm')).toBe(config);
+  });
+
+  describe('BatchMatMul', () => {
+    // [a shape, b shape] with the transposes off; each case is run under all four transpose flags.
+    const cases: [number[], number[]][] = [
+      [[5, 7], [7, 3]],
+      [[1, 1], [1, 1]],
+      [[32, 256], [256, 64]],
+      [[4, 5, 7], [4, 7, 3]], // batch
+      [[1, 5, 7], [4, 7, 3]], // broadcast a over the batch
+      [[4, 5, 7], [1, 7, 3]], // broadcast b
+      [[2, 3, 5, 7], [2, 3, 7, 4]], // two batch dims
+      [[0, 7], [7, 3]], // empty rows
+      [[5, 0], [0, 3]], // empty inner dim: zeros
+      [[5, 7], [7, 0]], // empty columns
+    ];
+    for (const [as, bs] of cases) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        it(`[${as}]${ta ? 'ᵀ' : ''} × [${bs}]${tb ? 'ᵀ' : ''}`, () => {
+          const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!] : s);
+          const a = tensor(swap(as, ta));
+          const b = tensor(swap(bs, tb)).mul(0.5);
+          const { fixed, stock } = both(() => tf.matMul(a, b, ta, tb));
+          const f = fixed[0]!;
+          const s = stock[0]!;
+          expect('error' in f ? f.error : undefined).toBeUndefined();
+          expect('error' in s ? s.error : undefined).toBeUndefined();
+          if ('error' in f || 'error' in s) return;
+          expect(f.shape).toEqual(s.shape);
+          const flat = (v: Values) => ('error' in v ? [] : (tf.util.flatten(v.values as number[]) as number[]));
+          const ref = matMul64(a, b, ta, tb);
+          // float32 sums of k terms of size ≤ |a|·|b| ≤ 10 · 5: allow k·1e-6 of that (cancellation).
+          const k = ta ? as[as.length - 2]! : as[as.length - 1]!;
+          const atol = Math.max(1e-5, k * 50 * 1e-6);
+          expect(flat(f)).toBeAllClose(ref, { rtol: 1e-5, atol });
+          if (k > 0) expect(flat(f)).toBeAllClose(flat(s), { rtol: 1e-5, atol });
+          else expect(flat(f).every((v) => v === 0)).toBe(true); // stock: zeros only on its slow path
+          tf.dispose([a, b]);
+        });
+      }
+    }
+
+    it('rejects int32 and mismatched inner dims as the stock kernel does', () => {
+      const a = tensor([3, 4], 'int32');
+      const b = tensor([3, 5], 'int32');
+      const r1 = both(() => tf.matMul(a, b, true, false));
+      expect(r1.fixed).toEqual(r1.stock);
+      expect(JSON.stringify(r1.fixed)).toMatch(/non-float32|not yet supported/);
+      const c = tensor([3, 4]); // cᵀ is [4, 3]
+      const d = tensor([5, 4]); // dᵀ is [4, 5]: 3 ≠ 4
+      const r2 = both(() => tf.matMul(c, d, true, true));
+      expect(r2.fixed).toEqual(r2.stock);
+      expect(JSON.stringify(r2.fixed)).toMatch(/inner shapes/);
+      tf.dispose([a, b, c, d]);
+    });
+
+    it('frees its transposed temporaries, and a cached Bᵀ once B is disposed', () => {
+      const a = tensor([6, 4]);
+      const b = tensor([5, 4]);
+      transposedB.clear();
+      const before = tf.engine().backend.numDataIds();
+      const tensors = tf.memory().numTensors;
+      tf.matMul(a, b, false, true).dispose();
+      tf.tidy(() => {
+        tf.matMul(a.transpose(), b, true, true);
+      });
+      expect(transposedB.size).toBe(1); // bᵀ, reused by the second product
+      expect(tf.engine().backend.numDataIds()).toBe(before + 1);
+      expect(tf.memory().numTensors).toBe(tensors);
+      b.dispose();
+      const c = tensor([3, 4]);
+      tf.matMul(a, c, false, true).dispose(); // the next call frees bᵀ, caches cᵀ
+      expect(transposedB.size).toBe(1);
+      expect(tf.engine().backend.numDataIds()).toBe(before + 1); // c and cᵀ in, b and bᵀ out
+      transposedB.clear();
+      tf.dispose([a, c]);
+    });
+
+    it('does not confuse one data id under two shapes', () => {
+      const b = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+      const b2 = b.reshape([3, 2]); // same data id
+      const a3 = tf.ones([1, 3]);
+      const a2 = tf.ones([1, 2]);
+      // [1,1,1]·[[1,2,3],[4,5,6]]ᵀ = [6, 15]; [1,1]·[[1,2],[3,4],[5,6]]ᵀ = [3, 7, 11]
+      expect(tf.matMul(a3, b, false, true).arraySync()).toEqual([[6, 15]]);
+      expect(tf.matMul(a2, b2, false, true).arraySync()).toEqual([[3, 7, 11]]);
+      tf.dispose([b, b2, a3, a2]);
+    });
+  });
+
+  describe('Slice', () => {
+    const cases: [number[], number[], number[]][] = [
+      [[10], [3], [4]],
+      [[10], [9], [-1]], // to the end
+      [[10], [10], [0]], // empty at the edge
+      [[6, 5], [1, 0], [3, 5]], // whole rows: contiguous
+      [[6, 5], [1, 2], [3, 2]], // strided
+      [[6, 5], [5, 4], [1, 1]], // last element
+      [[4, 3, 5], [1, 1, 1], [2, 2, 3]],
+      [[4, 3, 5], [3, 0, 0], [1, 3, 5]],
+      [[3, 4, 2, 5], [1, 1, 0, 2], [2, 2, 2, 3]],
+      [[2, 3, 2, 3, 4], [1, 0, 1, 1, 1], [1, 3, 1, 2, 2]], // rank 5: the stock generic path
+      [[2, 3, 0, 4], [0, 1, 0, 0], [2, 1, 0, 4]], // empty input axis
+    ];
+    for (const dtype of ['float32', 'int32', 'bool', 'string'] as const) {
+      for (const [shape, begin, size] of cases) {
+        it(`${dtype} [${shape}] from [${begin}] size [${size}]`, () => {
+          const x = tensor(shape, dtype);
+          const { fixed, stock } = both(() => tf.slice(x, begin, size));
+          expect(fixed).toEqual(stock);
+          expect('error' in fixed[0]!).toBe(false);
+          x.dispose();
+        });
+      }
+    }
+
+    it('copies the values a hand computation expects', () => {
+      // x = [[0,1,2],[3,4,5],[6,7,8]]; rows 1..2, columns 1..2 → [[4,5],[7,8]]
+      const x = tf.tensor2d([0, 1, 2, 3, 4, 5, 6, 7, 8], [3, 3]);
+      expect(tf.slice(x, [1, 1], [2, 2]).arraySync()).toEqual([[4, 5], [7, 8]]);
+      x.dispose();
+    });
+  });
+
+  describe('Unpack', () => {
+    for (const dtype of ['float32', 'int32', 'bool', 'string'] as const) {
+      for (const [shape, axis] of [[[5], 0], [[4, 3], 0], [[4, 3], 1], [[2, 3, 4], 1], [[2, 3, 4], -1], [[3, 2, 2, 2], 2], [[3, 0], 0]] as [number[], number][]) {
+        it(`${dtype} [${shape}] axis ${axis}`, () => {
+          const x = tensor(shape, dtype);
+          const { fixed, stock } = both(() => tf.unstack(x, axis));
+          expect(fixed).toEqual(stock);
+          expect(fixed.length).toBe(shape[axis < 0 ? axis + shape.length : axis]);
+          x.dispose();
+        });
+      }
+    }
+  });
+
+  describe('SplitV', () => {
+    const cases: [number[], number | number[], number][] = [
+      [[6], 3, 0],
+      [[6, 4], [1, 2, 3], 0],
+      [[6, 4], [1, -1], 1],
+      [[2, 6, 3], [0, 4, 2], 1], // an empty part
+      [[2, 3, 8], 4, -1],
+      [[2, 3, 8], [5, 3], 2],
+    ];
+    // No string case: tf.split refuses strings before any kernel runs.
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      for (const [shape, splits, axis] of cases) {
+        it(`${dtype} [${shape}] into ${JSON.stringify(splits)} on axis ${axis}`, () => {
+          const x = tensor(shape, dtype);
+          const { fixed, stock } = both(() => tf.split(x, splits, axis));
+          expect(fixed).toEqual(stock);
+          expect('error' in fixed[0]!).toBe(false);
+          x.dispose();
+        });
+      }
+    }
+  });
+
+  it('keep the gradients of matMul, slice, unstack and split (same as stock)', () => {
+    const a = tensor([4, 6]);
+    const b = tensor([6, 8]);
+    const f = (x: tf.Tensor, y: tf.Tensor) => {
+      const c = tf.matMul(x, y);
+      const [p, q] = tf.split(c, [3, 5], 1);
+      return tf.unstack(p!).reduce((s, t) => s.add(t.sum()), tf.scalar(0)).add(tf.slice(q!, [1, 1], [2, 3]).square().sum());
+    };
+    const { fixed, stock } = both(() => tf.grads(f)([a, b]));
+    const flat = (v: Values[]) => v.flatMap((t) => ('error' in t ? [NaN] : (tf.util.flatten(t.values as number[]) as number[])));
+    expect(flat(fixed)).toBeAllClose(flat(stock), { rtol: 1e-5, atol: 1e-5 });
+    tf.dispose([a, b]);
+  });
+});
