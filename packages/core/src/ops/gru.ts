@@ -23,10 +23,16 @@
  * Reset-after takes h·U_zr and h·U_h + b_hh as two matMuls (the second with its bias fused) rather
  * than one h·U split in two: the same kernel count on cpu and wasm, one launch fewer on GPUs (no
  * split), and the step keeps reset-before's shape. Its backward is one matMul with Uᵀ per step.
+ *
+ * Where the backend registers the fused cell kernels (kernels/gru-cell: reset-after on webgl and
+ * webgpu, reset-before on webgpu), a step is instead one kernel forward and one backward, matMul
+ * included (`gruFusedWithGrad`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
+import { hasGruCellKernels, hasGruRbCellKernels } from '../kernels/gru-cell/kernel.js';
+import { gruFusedBackward, gruFusedForward, gruRbFusedBackward, gruRbFusedForward } from '../kernels/gru-cell/sequence.js';
 import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, blockConstants, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
@@ -113,13 +119,19 @@ export function gru(x: tf.Tensor3D, params: GruParams, options: GruOptions = {})
     const h0 = options.h0 ?? tf.zeros([B, H]);
     const bias = params.bias ?? tf.zeros(resetAfter ? [2, G] : [G]);
     const plan: Plan = { B, T, H, resetAfter, reverse, mask, hScale: caps.slowTanh ? 2 : 1 };
+    const fused = resetAfter ? hasGruCellKernels() : hasGruRbCellKernels(H); // kernels/gru-cell
     let sequence: tf.Tensor3D;
     if (!tf.engine().isTapeOn()) {
       // No gradient is being recorded (inference, generation): the forward alone, keeping only h.
       const M = mask === undefined ? undefined : maskSteps(mask, reverse);
-      sequence = fromSteps(forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, M, false).hs, reverse);
+      const X = toSteps(x, reverse);
+      const fusedForward = !fused ? undefined : resetAfter ? gruFusedForward : gruRbFusedForward;
+      sequence = fusedForward
+        ? fromSteps(fusedForward(plan, X, params.kernel, params.recurrentKernel, bias, h0, M, false).hs, reverse)
+        : fromSteps(forward(plan, X, params.kernel, params.recurrentKernel, bias, h0, M, false).hs, reverse);
     } else {
-      const run = tf.customGrad((...args: unknown[]) => gruWithGrad(plan, args));
+      const withGrad = fused ? gruFusedWithGrad : gruWithGrad;
+      const run = tf.customGrad((...args: unknown[]) => withGrad(plan, args));
       sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
     }
     return { sequence, h: stepAt(sequence, reverse ? 0 : T - 1) };
@@ -160,6 +172,23 @@ function gruWithGrad(plan: Plan, args: unknown[]) {
     return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0];
   };
   return { value, gradFunc };
+}
+
+/** The customGrad body over the fused cell kernels of the plan's reset form (kernels/gru-cell): one launch per step each way. */
+function gruFusedWithGrad(plan: Plan, args: unknown[]) {
+  const save = args[args.length - 1] as Saver;
+  const [x, W, U, b, h0] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor2D];
+  const { reverse } = plan;
+  const X = toSteps(x, reverse);
+  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
+  const fwd = (plan.resetAfter ? gruFusedForward : gruRbFusedForward)(plan, X, W, U, b, h0, M, true);
+  save([X, fwd.records, fwd.state0, ...(M ? [M] : [])]);
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const [Xs, records, state0, Ms] = saved as tf.Tensor3D[];
+    const g = (plan.resetAfter ? gruFusedBackward : gruRbFusedBackward)(plan, { X: Xs!, W, U, records: records!, state0: state0!, M: Ms }, toSteps(dy as tf.Tensor3D, reverse));
+    return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0];
+  };
+  return { value: fromSteps(fwd.hs, reverse), gradFunc };
 }
 
 interface Forward {

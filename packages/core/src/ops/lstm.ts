@@ -16,6 +16,9 @@
  * kernels; the backward's weight gradients are single matMuls over all steps after the loop.
  * Without peepholes all four gates go through one sigmoid: the candidate's columns are scaled by
  * 2 so that ĉ = 2σ(2z) − 1 = tanh(z).
+ *
+ * Where the backend registers the fused cell kernels (webgl, webgpu: kernels/lstm-cell), each step
+ * is instead one kernel forward and one backward, matMul included (`lstmFusedWithGrad`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
@@ -23,6 +26,8 @@ import { backendCapabilities } from '../backend/index.js';
 import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
+import { hasLstmCellKernels } from '../kernels/lstm-cell/kernel.js';
+import { lstmFusedBackward, lstmFusedForward, peepholeRows } from '../kernels/lstm-cell/sequence.js';
 
 export interface LstmParams {
   /** [I, 4H] (coupled: [I, 3H]), blocks i, f, c, o (coupled: f, c, o). */
@@ -107,10 +112,15 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
       // No gradient is being recorded (inference, generation): run the forward alone, without
       // the customGrad node and without keeping what only the backward would read.
       const M = mask === undefined ? undefined : maskSteps(mask, reverse);
+      if (hasLstmCellKernels()) {
+        const fused = lstmFusedForward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, c0, peepholeRows(plan, peepholes), M, false);
+        return { sequence: fromSteps(fused.hs, reverse), h: fused.hLast, c: fused.cLast };
+      }
       const fwd = forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, c0, peepholes, M, false);
       return { sequence: fromSteps(fwd.hs, reverse), h: fwd.hLast, c: fwd.cLast };
     }
-    const run = tf.customGrad((...args: unknown[]) => lstmWithGrad(plan, args));
+    const withGrad = hasLstmCellKernels() ? lstmFusedWithGrad : lstmWithGrad;
+    const run = tf.customGrad((...args: unknown[]) => withGrad(plan, args));
     const packed = run(...inputs) as tf.Tensor3D; // [B, T + 1, H]: the sequence, then the last c
     const sequence = tf.slice(packed, [0, 0, 0], [B, T, H]);
     return { sequence, h: stepAt(packed, reverse ? 0 : T - 1), c: stepAt(packed, T) };
@@ -151,6 +161,30 @@ function lstmWithGrad(plan: Plan, args: unknown[]) {
     const dSeq = tf.slice(dy, [0, 0, 0], [B, T, H]) as tf.Tensor3D;
     const dcLast = tf.reshape(tf.slice(dy, [0, T, 0], [B, 1, H]), [B, H]);
     const g = backward(plan, { X: Xs!, W: W!, U: U!, h0: h0s!, c0: c0s!, acts: acts!, cNew, hs: hs!, cs: cs!, M: Ms, peep }, toSteps(dSeq, reverse), dcLast, caps.slowTanh);
+    return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0, g.dc0, ...g.dPeep];
+  };
+  return { value, gradFunc };
+}
+
+/** The customGrad body over the fused cell kernels (kernels/lstm-cell): one launch per step each way. */
+function lstmFusedWithGrad(plan: Plan, args: unknown[]) {
+  const save = args[args.length - 1] as Saver;
+  const [x, W, U, b, h0, c0, ...peep] = args.slice(0, -1) as tf.Tensor[];
+  const { B, T, H, reverse } = plan;
+  const X = toSteps(x as tf.Tensor3D, reverse);
+  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
+  const P = peepholeRows(plan, peep);
+  const fwd = lstmFusedForward(plan, X, W!, U!, b!, h0!, c0!, P, M, true);
+  const value = tf.concat([fromSteps(fwd.hs, reverse), tf.expandDims(fwd.cLast, 1)], 1);
+  save([X, h0!, c0!, fwd.records, fwd.state0, ...(M ? [M] : []), ...(P ? [P] : [])]);
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const [Xs, h0s, c0s, records, state0, ...rest] = saved as tf.Tensor3D[];
+    const Ms = M ? rest[0] : undefined;
+    const Ps = P ? (rest[M ? 1 : 0] as tf.Tensor as tf.Tensor2D) : undefined;
+    const dSeq = tf.slice(dy, [0, 0, 0], [B, T, H]) as tf.Tensor3D;
+    const dcLast = tf.reshape(tf.slice(dy, [0, T, 0], [B, 1, H]), [B, H]);
+    const s = { X: Xs!, W: W!, U: U!, h0: h0s!, c0: c0s!, records: records!, state0: state0!, M: Ms, P: Ps };
+    const g = lstmFusedBackward(plan, s, toSteps(dSeq, reverse), dcLast);
     return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0, g.dc0, ...g.dPeep];
   };
   return { value, gradFunc };

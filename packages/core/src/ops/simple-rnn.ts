@@ -11,10 +11,15 @@
  * the loop; each step is h·U, one read of the projection with h·U added, and φ; the backward's
  * weight gradients are single matMuls after the loop. Where tanh is slow, W, U and b are scaled by
  * 2 once per call and tanh(a) = 2σ(2a) − 1.
+ *
+ * Where the backend registers the fused cell kernels (webgl, webgpu: kernels/rnn-cell), each step
+ * is instead one kernel forward and one backward, matMul included (`simpleRnnFusedWithGrad`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
+import { hasRnnCellKernels } from '../kernels/rnn-cell/kernel.js';
+import { rnnFusedBackward, rnnFusedForward } from '../kernels/rnn-cell/sequence.js';
 import { checkChoice, checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, Steps, toSteps } from './internal/time.js';
 import { affine, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
@@ -98,9 +103,13 @@ export function simpleRnn(x: tf.Tensor3D, params: SimpleRnnParams, options: Simp
     if (!tf.engine().isTapeOn()) {
       // No gradient is being recorded (inference, generation): the forward alone.
       const M = mask === undefined ? undefined : maskSteps(mask, reverse);
-      sequence = fromSteps(forward(plan, toSteps(x, reverse), params.kernel, params.recurrentKernel, bias, h0, M).hs, reverse);
+      const X = toSteps(x, reverse);
+      sequence = hasRnnCellKernels()
+        ? fromSteps(rnnFusedForward(plan, X, params.kernel, params.recurrentKernel, bias, h0, M, false).hs, reverse)
+        : fromSteps(forward(plan, X, params.kernel, params.recurrentKernel, bias, h0, M).hs, reverse);
     } else {
-      const run = tf.customGrad((...args: unknown[]) => simpleRnnWithGrad(plan, args));
+      const withGrad = hasRnnCellKernels() ? simpleRnnFusedWithGrad : simpleRnnWithGrad;
+      const run = tf.customGrad((...args: unknown[]) => withGrad(plan, args));
       sequence = run(x, params.kernel, params.recurrentKernel, bias, h0) as tf.Tensor3D;
     }
     return { sequence, h: stepAt(sequence, reverse ? 0 : T - 1) };
@@ -138,6 +147,23 @@ function simpleRnnWithGrad(plan: Plan, args: unknown[]) {
     return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0];
   };
   return { value, gradFunc };
+}
+
+/** The customGrad body over the fused cell kernels (kernels/rnn-cell): one launch per step each way. */
+function simpleRnnFusedWithGrad(plan: Plan, args: unknown[]) {
+  const save = args[args.length - 1] as Saver;
+  const [x, W, U, b, h0] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+  const { reverse } = plan;
+  const X = toSteps(x, reverse);
+  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
+  const fwd = rnnFusedForward(plan, X, W, U, b, h0, M, true);
+  save([X, h0, fwd.records, ...(M ? [M] : [])]);
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const [Xs, h0s, records, Ms] = saved as tf.Tensor3D[];
+    const g = rnnFusedBackward(plan, { X: Xs!, W, U, h0: h0s!, records: records!, M: Ms }, toSteps(dy as tf.Tensor3D, reverse));
+    return [fromSteps(g.dX, reverse), g.dW, g.dU, g.db, g.dh0];
+  };
+  return { value: fromSteps(fwd.hs, reverse), gradFunc };
 }
 
 function forward(plan: Plan, X: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor1D, h0: tf.Tensor, M: tf.Tensor3D | undefined) {

@@ -1,0 +1,100 @@
+/**
+ * The fused reset-before GRU cell kernels (registered on webgpu only) against their portable
+ * composite (kernel.ts), forward and backward, with and without a mask, H below and above the
+ * workgroup's 64 threads; the composite against hand-computed values; and the launches per step
+ * through ops.gru. Op-level gradients go through ops/gru.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { describeBackends, tolerances } from '../../testing/index.js';
+import { gru } from '../../ops/gru.js';
+import '../register.js';
+import { countLaunches } from '../gpu/launches.js';
+import { gruRbCellComposite, gruRbCellGradComposite, hasGruRbCellKernels, runGruRbCell, runGruRbCellGrad } from './kernel.js';
+
+const FUSED = new Set(['webgpu']);
+
+describeBackends('RecurrentGruRbCell', (backend) => {
+  it(`is registered exactly where expected (${backend})`, () => {
+    expect(hasGruRbCellKernels(8)).toBe(FUSED.has(backend));
+  });
+
+  it('composite: one step and its gradient by hand (H = 1)', async () => {
+    // U = [0, 0, 2]: z = r = σ(0) = 0.5, ĥ = tanh(0.5 + (0.5·3)·2) = tanh(3.5), h = 0.5·3 + 0.5·ĥ
+    const xp = tf.tensor3d([[[0, 0, 0.5]]]);
+    const U = tf.tensor2d([[0, 0, 2]]);
+    const state = tf.tensor3d([[[3]]]);
+    const rec = gruRbCellComposite({ xp, U, state }, { step: 0, masked: false, training: true });
+    const c = Math.tanh(3.5);
+    expect(Array.from(await rec.data())).toBeAllClose([1.5 + 0.5 * c, 0.5, 0.5, c], { rtol: 0, atol: 1e-6 });
+    // dH = 1: dhN = 1, da_h = 0.5(1 − ĥ²), da_z = (3 − ĥ)·0.25, dq = da_h·2, da_r = dq·3·0.25,
+    // e = dq·0.5 + 0.5
+    const dH = tf.tensor3d([[[1]]]);
+    const carry = tf.zeros([1, 1, 4]) as tf.Tensor3D;
+    const UT = tf.transpose(U) as tf.Tensor2D;
+    const g = gruRbCellGradComposite({ records: rec, state0: state, dH, UT, carry }, { step: 0, masked: false });
+    const dah = 0.5 * (1 - c * c);
+    expect(Array.from(await g.data())).toBeAllClose([(3 - c) * 0.25, dah * 2 * 3 * 0.25, dah * 2 * 0.5 + 0.5, dah], { rtol: 0, atol: 1e-6 });
+    tf.dispose([xp, U, state, rec, dH, carry, UT, g]);
+  });
+
+  if (!FUSED.has(backend)) return;
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  const tol = tolerances(backend);
+  const [B, T] = [5, 3];
+
+  it('ops.gru (reset-before): one kernel per step each way, nothing else per step (launches counted)', async () => {
+    const [I, H] = [3, 5];
+    const counts = await countLaunches(backend, async (T, training) => {
+      const x = tf.randomNormal([2, T, I], 0, 1, 'float32', 1) as tf.Tensor3D;
+      const W = tf.randomNormal([I, 3 * H], 0, 0.3, 'float32', 2) as tf.Tensor2D;
+      const U = tf.randomNormal([H, 3 * H], 0, 0.3, 'float32', 3) as tf.Tensor2D;
+      const mask = tf.ones([2, T]) as tf.Tensor2D;
+      const run = (x: tf.Tensor, W: tf.Tensor, U: tf.Tensor) => tf.sum(gru(x as tf.Tensor3D, { kernel: W as tf.Tensor2D, recurrentKernel: U as tf.Tensor2D }, { mask }).sequence);
+      return { run: () => (training ? tf.grads(run)([x, W, U]) : [run(x, W, U)]), dispose: () => tf.dispose([x, W, U, mask]) };
+    });
+    for (const { training, ours, others } of counts) {
+      expect(ours, `our programs per step (training: ${training})`).toBe(training ? 2 : 1);
+      expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
+    }
+  });
+
+  // H = 70: more units than the workgroup's 64 threads, so threads take two units each;
+  // H = 520: one batch row per workgroup instead of 4 (workgroup memory, webgpu.ts).
+  for (const [H, masked] of [[6, false], [6, true], [70, true], [520, true]] as const) {
+    it(`forward and backward agree with the composite${masked ? ', masked' : ''}, H = ${H}`, async () => {
+      const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+      const xp = r([T, B, 3 * H], 1) as tf.Tensor3D;
+      const U = tf.mul(r([H, 3 * H], 2), 1 / Math.sqrt(H)) as tf.Tensor2D;
+      const h0 = r([1, B, H], 3) as tf.Tensor3D;
+      const mask = masked ? tf.tensor3d([1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0], [T, B, 1]) : undefined;
+      const before = tf.memory().numTensors;
+      const recs: tf.Tensor3D[] = [];
+      for (const training of [false, true]) {
+        let [sk, sc] = [h0, h0];
+        for (let step = 0; step < T; step++) {
+          const got = runGruRbCell({ xp, U, state: sk, mask }, { masked, training, step });
+          const want = gruRbCellComposite({ xp, U, state: sc, mask }, { masked, training, step });
+          expect(Array.from(await got.data()), `step ${step}`).toHaveRelativeError(Array.from(await want.data()), tol.forward);
+          if (training) recs.push(want);
+          if (step > 0) tf.dispose(training ? [sk] : [sk, sc]);
+          [sk, sc] = [got, want];
+        }
+        tf.dispose(training ? [sk] : [sk, sc]);
+      }
+      const records = tf.concat(recs, 0) as tf.Tensor3D;
+      const dH = r([T, B, H], 5) as tf.Tensor3D;
+      const carry = r([1, B, 4 * H], 6) as tf.Tensor3D;
+      for (let step = 0; step < T; step++) {
+        const inputs = { records, state0: h0, dH, UT: tf.transpose(U) as tf.Tensor2D, carry, mask };
+        const got = runGruRbCellGrad(inputs, { masked, step });
+        const want = gruRbCellGradComposite(inputs, { masked, step });
+        expect(Array.from(await got.data()), `step ${step}`).toHaveRelativeError(Array.from(await want.data()), tol.forward);
+        tf.dispose([got, want, inputs.UT]);
+      }
+      tf.dispose([...recs, records, dH, carry]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([xp, U, h0, ...(mask ? [mask] : [])]);
+    });
+  }
+});

@@ -1,0 +1,115 @@
+/**
+ * The reset-after GRU sequence loop over the fused cell kernels (kernel.ts): one launch per step
+ * forward and one per step backward, the step records gathered with one concat after each loop.
+ * ops.gru takes this path where the active backend registers the kernels of its reset form.
+ * Inputs are time-major, in processing order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { affine, blockConstants, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
+
+export interface GruCellPlan {
+  B: number;
+  T: number;
+  H: number;
+}
+
+/** `b` is the reset-after bias [2, 3H] (input row, recurrent row). */
+export function gruFusedForward(
+  plan: GruCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, training: boolean,
+): { records: tf.Tensor3D; hs: tf.Tensor3D; state0: tf.Tensor3D } {
+  const { B, T, H } = plan;
+  const [bx, bRec] = tf.unstack(b);
+  // z and r take both biases; b_hh rides along as a fourth block (kernel.ts).
+  const bIn = tf.concat([tf.add(bx!, tf.mul(bRec!, blockConstants([1, 1, 0], H))), tf.slice(bRec!, [2 * H], [H])]);
+  const Wx = tf.concat([W, tf.zeros([W.shape[0]!, H])], 1);
+  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), Wx, bIn), [T, B, 4 * H]) as tf.Tensor3D;
+  const attrs = { masked: M !== undefined, training };
+  const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
+  let state = state0;
+  const recs: tf.Tensor3D[] = [];
+  for (let k = 0; k < T; k++) {
+    state = runGruCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
+    recs.push(state);
+  }
+  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  return { records, state0, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
+}
+
+export interface GruFusedSaved {
+  X: tf.Tensor3D;
+  W: tf.Tensor;
+  U: tf.Tensor;
+  records: tf.Tensor3D;
+  state0: tf.Tensor3D;
+  M: tf.Tensor3D | undefined;
+}
+
+/** BPTT over the records, one kernel per step (k = T−1 … 0), then the weight gradients as single matMuls. */
+export function gruFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.Tensor3D) {
+  const { B, T, H } = plan;
+  const attrs = { masked: s.M !== undefined };
+  const UT = transposeOnce(s.U);
+  let carry = tf.zeros([1, B, 5 * H]) as tf.Tensor3D;
+  const carries: tf.Tensor3D[] = new Array(T);
+  for (let k = T - 1; k >= 0; k--) {
+    carry = runGruCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
+    carries[k] = carry;
+  }
+  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 5H]
+  const first = tf.reshape(carry, [B, 5 * H]) as tf.Tensor2D;
+  const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 3 * H]), UT), tf.slice(first, [0, 3 * H], [B, H]));
+  const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
+  const dRec = flat(tf.slice(C, [0, 0, 0], [T, B, 3 * H])); // ∂E/∂(h·U + b_h)
+  const dA = flat(tf.concat([tf.slice(C, [0, 0, 0], [T, B, 2 * H]), tf.slice(C, [0, 0, 4 * H], [T, B, H])], 2)); // ∂E/∂(x·W + b_x)
+  const hPrev = shiftIn(tf.reshape(s.state0, [B, H]), tf.slice(s.records, [0, 0, 0], [T, B, H]));
+  const dU = matMulT(flat(hPrev), dRec);
+  const db = tf.stack([sumRows(dA), sumRows(dRec)]);
+  const dW = matMulT(flat(s.X), dA);
+  const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
+  return { dX, dW, dU, db, dh0 };
+}
+
+/** Reset-before over its kernels (kernel.ts): `b` is the bias [3H]. */
+export function gruRbFusedForward(
+  plan: GruCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, training: boolean,
+): { records: tf.Tensor3D; hs: tf.Tensor3D; state0: tf.Tensor3D } {
+  const { B, T, H } = plan;
+  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, 3 * H]) as tf.Tensor3D;
+  const attrs = { masked: M !== undefined, training };
+  const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
+  let state = state0;
+  const recs: tf.Tensor3D[] = [];
+  for (let k = 0; k < T; k++) {
+    state = runGruRbCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
+    recs.push(state);
+  }
+  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  return { records, state0, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
+}
+
+export function gruRbFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.Tensor3D) {
+  const { B, T, H } = plan;
+  const attrs = { masked: s.M !== undefined };
+  const UT = transposeOnce(s.U);
+  let carry = tf.zeros([1, B, 4 * H]) as tf.Tensor3D;
+  const carries: tf.Tensor3D[] = new Array(T);
+  for (let k = T - 1; k >= 0; k--) {
+    carry = runGruRbCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
+    carries[k] = carry;
+  }
+  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 4H]
+  const first = tf.reshape(carry, [B, 4 * H]) as tf.Tensor2D;
+  const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 2 * H]), tf.slice(UT, [0, 0], [2 * H, H])), tf.slice(first, [0, 2 * H], [B, H]));
+  const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
+  const dzr = flat(tf.slice(C, [0, 0, 0], [T, B, 2 * H]));
+  const dah = flat(tf.slice(C, [0, 0, 3 * H], [T, B, H]));
+  const dA = tf.concat([dzr, dah], 1); // ∂E/∂(x·W + b)
+  const hPrev = shiftIn(tf.reshape(s.state0, [B, H]), tf.slice(s.records, [0, 0, 0], [T, B, H]));
+  const r = tf.slice(s.records, [0, 0, 2 * H], [T, B, H]);
+  const dU = tf.concat([matMulT(flat(hPrev), dzr), matMulT(flat(tf.mul(r, hPrev)), dah)], 1);
+  const db = sumRows(dA);
+  const dW = matMulT(flat(s.X), dA);
+  const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
+  return { dX, dW, dU, db, dh0 };
+}

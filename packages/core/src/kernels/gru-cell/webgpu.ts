@@ -1,0 +1,258 @@
+/**
+ * `RecurrentGruCell` and `RecurrentGruCellGrad` (reset-after) on webgpu: one WGSL dispatch per
+ * step each — see kernel.ts for the contract. Forward: thread (4 rows, unit j) forms h·U's three
+ * gate columns of unit j (one U read per gate serves 4 rows), then the gates and the state;
+ * backward: thread (4 rows, 4 units) forms [da_z, da_r, dhh]_{k+1}·Uᵀ, then the step's gradients.
+ *
+ * Reset-before (`RecurrentGruRbCell`, `…Grad`): one workgroup per batch row, two phases split by
+ * a workgroup barrier — forward z, r and q = r ⊙ h for all units into workgroup memory, then
+ * ĥ from q·U_h; backward dhTot and da_h for all units, then dq = da_h·U_hᵀ. Still one dispatch per
+ * step; a workgroup of 64 threads takes 4 batch rows (1 above H = 512, for workgroup memory),
+ * so each U read serves 4 rows; H ≤ 2048.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { backwardMain, backwardThreads, HELPERS, ints, program, ROWS, ROWS_DIV, rows, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
+import { GRU_CELL, GRU_CELL_GRAD, GRU_RB_CELL, GRU_RB_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
+
+function forwardCode(a: GruCellAttrs): string {
+  return `${HELPERS}
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    if (index >= ${ROWS_DIV('B')} * H) { return; }
+    let j = index % H;
+    let b0 = (index / H) * ${ROWS};
+    ${rows((r) => `let s${r} = min(b0 + ${r}, B - 1) * uniforms.inWidth;
+    var acc${r} = vec3<f32>(0.0);`)}
+    for (var n = 0; n < H; n++) {
+      let u0 = n * 3 * H + j;
+      let u = vec3<f32>(U[u0], U[u0 + H], U[u0 + 2 * H]);
+      ${rows((r) => `acc${r} += state[s${r} + n] * u;`)}
+    }
+    ${rows((r) => `if (b0 + ${r} < B) { cell(b0 + ${r}, j, acc${r}); }`)}
+  }
+  fn cell(b : i32, j : i32, hU : vec3<f32>) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let k = uniforms.step;
+    let hp = state[b * uniforms.inWidth + j];
+    let x0 = (k * B + b) * 4 * H + j;
+    let z = rcSigmoid(xp[x0] + hU.x);
+    let r = rcSigmoid(xp[x0 + H] + hU.y);
+    let hh = hU.z + xp[x0 + 3 * H];
+    let cand = rcTanh(xp[x0 + 2 * H] + r * hh);
+    let hn = z * hp + (1.0 - z) * cand;
+    ${a.masked ? 'let h = hp + mask[k * B + b] * (hn - hp);' : 'let h = hn;'}
+    let r0 = b * uniforms.outWidth;
+    result[r0 + j] = h;
+    ${a.training ? `result[r0 + H + j] = z;
+    result[r0 + 2 * H + j] = r;
+    result[r0 + 3 * H + j] = cand;
+    result[r0 + 4 * H + j] = hh;` : ''}
+  }`;
+}
+
+function backwardCode(a: GruCellGradAttrs): string {
+  return `${HELPERS}
+  ${backwardMain('3 * H')}
+  fn cell(b : i32, j : i32, dhU : f32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let k = uniforms.step;
+    let R = uniforms.inWidth;
+    let q0 = b * uniforms.outWidth;
+    let dhTot = dhU + dH[(k * B + b) * H + j] + carry[q0 + 3 * H + j];
+    let r0 = (k * B + b) * R;
+    let z = records[r0 + H + j];
+    let r = records[r0 + 2 * H + j];
+    let cand = records[r0 + 3 * H + j];
+    let hh = records[r0 + 4 * H + j];
+    var hp : f32;
+    if (k == 0) {
+      hp = state0[b * H + j];
+    } else {
+      hp = records[((k - 1) * B + b) * R + j];
+    }
+    let m = ${a.masked ? 'mask[k * B + b]' : '1.0'};
+    let dhN = m * dhTot;
+    let dah = dhN * (1.0 - z) * (1.0 - cand * cand);
+    result[q0 + j] = dhN * (hp - cand) * z * (1.0 - z);
+    result[q0 + H + j] = dah * hh * r * (1.0 - r);
+    result[q0 + 2 * H + j] = dah * r;
+    result[q0 + 3 * H + j] = dhN * z + (1.0 - m) * dhTot;
+    result[q0 + 4 * H + j] = dah;
+  }`;
+}
+
+export const gruCellWebGPU: tf.KernelConfig = {
+  kernelName: GRU_CELL,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as GruCellAttrs;
+    const state = inputs.state as tf.TensorInfo;
+    const H = (inputs.U as tf.TensorInfo).shape[0]!;
+    const B = state.shape[1]!;
+    const R = a.training ? 5 * H : H;
+    const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : [])];
+    const p = program(`recurrentGruCell${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / ROWS) * H, forwardCode(a));
+    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, state.shape[2]!, R]));
+  },
+};
+
+export const gruCellGradWebGPU: tf.KernelConfig = {
+  kernelName: GRU_CELL_GRAD,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as GruCellGradAttrs;
+    const records = inputs.records as tf.TensorInfo;
+    const H = (inputs.UT as tf.TensorInfo).shape[1]!;
+    const B = records.shape[1]!;
+    const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : [])];
+    const p = program(`recurrentGruCellGrad${a.masked ? 'M' : ''}`, names, [1, B, 5 * H], backwardThreads(B, H), backwardCode(a));
+    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, records.shape[2]!, 5 * H]));
+  },
+};
+
+// ── Reset-before: one workgroup per group of batch rows, two phases with a barrier (kernel.ts) ──
+
+const RB_THREADS = 64;
+
+/** Batch rows per workgroup: 4 while their two H-wide workgroup arrays fit 16 KiB (H ≤ 512), else 1. */
+const rbRows = (H: number) => (H <= 512 ? 4 : 1);
+const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n      ');
+
+/** A program of ceil(B / rows) workgroups: `main` sees the group (workgroupId.x) and thread t (localId.x). */
+function rowProgram(key: string, names: string[], outputShape: number[], groups: number, code: string) {
+  const p = program(key, names, outputShape, groups * RB_THREADS, code);
+  return { ...p, dispatch: [groups, 1, 1] as [number, number, number], workgroupSize: [RB_THREADS, 1, 1] as [number, number, number] };
+}
+
+function rbForwardCode(a: GruCellAttrs, H: number): string {
+  const n = rbRows(H);
+  return `${HELPERS}
+  var<workgroup> rcQ : array<f32, ${n * H}>;
+  var<workgroup> rcZ : array<f32, ${n * H}>;
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let k = uniforms.step;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let s${r} = min(b0 + ${r}, B - 1) * uniforms.inWidth;
+    let x${r} = (k * B + min(b0 + ${r}, B - 1)) * 3 * H;
+    let o${r} = (b0 + ${r}) * uniforms.outWidth;`)}
+    for (var j = t; j < H; j += ${RB_THREADS}) {
+      ${each(n, (r) => `var acc${r} = vec2<f32>(xp[x${r} + j], xp[x${r} + H + j]);`)}
+      for (var n = 0; n < H; n++) {
+        let u = vec2<f32>(U[n * 3 * H + j], U[n * 3 * H + H + j]);
+        ${each(n, (r) => `acc${r} += state[s${r} + n] * u;`)}
+      }
+      ${each(n, (r) => `rcZ[${r} * H + j] = rcSigmoid(acc${r}.x);
+      rcQ[${r} * H + j] = rcSigmoid(acc${r}.y) * state[s${r} + j];
+      ${a.training ? `if (b0 + ${r} < B) { result[o${r} + H + j] = rcZ[${r} * H + j]; result[o${r} + 2 * H + j] = rcSigmoid(acc${r}.y); }` : ''}`)}
+    }
+    workgroupBarrier();
+    for (var j = t; j < H; j += ${RB_THREADS}) {
+      ${each(n, (r) => `var a${r} = xp[x${r} + 2 * H + j];`)}
+      for (var n = 0; n < H; n++) {
+        let u = U[n * 3 * H + 2 * H + j];
+        ${each(n, (r) => `a${r} += rcQ[${r} * H + n] * u;`)}
+      }
+      ${each(n, (r) => `if (b0 + ${r} < B) {
+        let cand = rcTanh(a${r});
+        let hp = state[s${r} + j];
+        let z = rcZ[${r} * H + j];
+        let hn = z * hp + (1.0 - z) * cand;
+        ${a.masked ? `result[o${r} + j] = hp + mask[k * B + b0 + ${r}] * (hn - hp);` : `result[o${r} + j] = hn;`}
+        ${a.training ? `result[o${r} + 3 * H + j] = cand;` : ''}
+      }`)}
+    }
+  }`;
+}
+
+function rbBackwardCode(a: GruCellGradAttrs, H: number): string {
+  const n = rbRows(H);
+  return `${HELPERS}
+  var<workgroup> rcDah : array<f32, ${n * H}>;
+  var<workgroup> rcDh : array<f32, ${n * H}>;
+  fn prevH(b : i32, j : i32) -> f32 {
+    let k = uniforms.step;
+    if (k == 0) { return state0[b * uniforms.units + j]; }
+    return records[((k - 1) * uniforms.batch + b) * uniforms.inWidth + j];
+  }
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let k = uniforms.step;
+    let R = uniforms.inWidth;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);
+    let q${r} = bb${r} * uniforms.outWidth;
+    let r${r} = (k * B + bb${r}) * R;
+    let m${r} = ${a.masked ? `mask[k * B + bb${r}]` : '1.0'};`)}
+    for (var j = t; j < H; j += ${RB_THREADS}) {
+      ${each(n, (r) => `var dh${r} = dH[(k * B + bb${r}) * H + j] + carry[q${r} + 2 * H + j];`)}
+      for (var n = 0; n < 2 * H; n++) {
+        let u = UT[n * H + j];
+        ${each(n, (r) => `dh${r} += carry[q${r} + n] * u;`)}
+      }
+      ${each(n, (r) => `{
+        let z = records[r${r} + H + j];
+        let cand = records[r${r} + 3 * H + j];
+        let dhN = m${r} * dh${r};
+        let dah = dhN * (1.0 - z) * (1.0 - cand * cand);
+        rcDah[${r} * H + j] = dah;
+        rcDh[${r} * H + j] = dh${r};
+        if (b0 + ${r} < B) {
+          result[q${r} + j] = dhN * (prevH(bb${r}, j) - cand) * z * (1.0 - z);
+          result[q${r} + 3 * H + j] = dah;
+        }
+      }`)}
+    }
+    workgroupBarrier();
+    for (var j = t; j < H; j += ${RB_THREADS}) {
+      ${each(n, (r) => `var dq${r} = 0.0;`)}
+      for (var n = 0; n < H; n++) {
+        let u = UT[(2 * H + n) * H + j];
+        ${each(n, (r) => `dq${r} += rcDah[${r} * H + n] * u;`)}
+      }
+      ${each(n, (r) => `if (b0 + ${r} < B) {
+        let z = records[r${r} + H + j];
+        let rr = records[r${r} + 2 * H + j];
+        let dhTot = rcDh[${r} * H + j];
+        result[q${r} + H + j] = dq${r} * prevH(bb${r}, j) * rr * (1.0 - rr);
+        result[q${r} + 2 * H + j] = dq${r} * rr + m${r} * dhTot * z + (1.0 - m${r}) * dhTot;
+      }`)}
+    }
+  }`;
+}
+
+export const gruRbCellWebGPU: tf.KernelConfig = {
+  kernelName: GRU_RB_CELL,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as GruCellAttrs;
+    const state = inputs.state as tf.TensorInfo;
+    const H = (inputs.U as tf.TensorInfo).shape[0]!;
+    const B = state.shape[1]!;
+    const R = a.training ? 4 * H : H;
+    const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : [])];
+    const p = rowProgram(`recurrentGruRbCell${H}${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / rbRows(H)), rbForwardCode(a, H));
+    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, state.shape[2]!, R]));
+  },
+};
+
+export const gruRbCellGradWebGPU: tf.KernelConfig = {
+  kernelName: GRU_RB_CELL_GRAD,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as GruCellGradAttrs;
+    const records = inputs.records as tf.TensorInfo;
+    const H = (inputs.UT as tf.TensorInfo).shape[1]!;
+    const B = records.shape[1]!;
+    const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : [])];
+    const p = rowProgram(`recurrentGruRbCellGrad${H}${a.masked ? 'M' : ''}`, names, [1, B, 4 * H], Math.ceil(B / rbRows(H)), rbBackwardCode(a, H));
+    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, records.shape[2]!, 4 * H]));
+  },
+};

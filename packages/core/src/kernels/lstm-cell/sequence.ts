@@ -1,0 +1,116 @@
+/**
+ * The LSTM sequence loop over the fused cell kernels (kernel.ts): one launch per step forward and
+ * one per step backward, the step records gathered with one concat after each loop.
+ *
+ * ops.lstm takes this path where the active backend registers both kernels; its own per-step loop
+ * stays the path everywhere else. Inputs are in processing order (the op flips the time axis for
+ * `reverse`), time-major.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { affine, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { carryWidth, recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
+
+export interface LstmCellPlan {
+  B: number;
+  T: number;
+  H: number;
+  gates: number;
+  coupled: boolean;
+  peephole: boolean;
+}
+
+/** The peepholes as the kernels' [3, H] (rows i, f, o; i zero when coupled). */
+export function peepholeRows(plan: LstmCellPlan, peep: tf.Tensor[]): tf.Tensor2D | undefined {
+  if (!plan.peephole) return undefined;
+  const rows = plan.coupled ? [tf.zeros([plan.H]), peep[0]!, peep[1]!] : peep;
+  return tf.stack(rows) as tf.Tensor2D;
+}
+
+export interface FusedForward {
+  /** [T, B, R]: every step's record (kernel.ts). */
+  records: tf.Tensor3D;
+  /** [1, B, 2H]: h0 | c0, as the kernels read it. */
+  state0: tf.Tensor3D;
+  /** [T, B, H]: carried h per step. */
+  hs: tf.Tensor3D;
+  hLast: tf.Tensor2D;
+  cLast: tf.Tensor2D;
+}
+
+export function lstmFusedForward(
+  plan: LstmCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor,
+  P: tf.Tensor2D | undefined, M: tf.Tensor3D | undefined, training: boolean,
+): FusedForward {
+  const { B, T, H, gates, coupled, peephole } = plan;
+  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, gates * H]) as tf.Tensor3D;
+  const state0 = tf.expandDims(tf.concat([h0, c0], 1), 0) as tf.Tensor3D;
+  const attrs = { coupled, peephole, masked: M !== undefined, training };
+  let state = state0;
+  const recs: tf.Tensor3D[] = [];
+  for (let k = 0; k < T; k++) {
+    state = runLstmCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M, peephole: P }, { ...attrs, step: k });
+    recs.push(state);
+  }
+  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  const R = recordWidth(H, gates, training);
+  const last = tf.reshape(state, [B, R]) as tf.Tensor2D;
+  return {
+    records,
+    state0,
+    hs: tf.slice(records, [0, 0, 0], [T, B, H]),
+    hLast: tf.slice(last, [0, 0], [B, H]),
+    cLast: tf.slice(last, [0, H], [B, H]),
+  };
+}
+
+export interface FusedSaved {
+  X: tf.Tensor3D;
+  W: tf.Tensor;
+  U: tf.Tensor;
+  h0: tf.Tensor;
+  c0: tf.Tensor;
+  records: tf.Tensor3D;
+  state0: tf.Tensor3D;
+  M: tf.Tensor3D | undefined;
+  P: tf.Tensor2D | undefined;
+}
+
+/**
+ * BPTT over the records: per step one kernel (k = T−1 … 0) carrying dz | dc | keep; then the
+ * weight gradients as single matMuls over all steps, as in ops/lstm.ts.
+ */
+export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tensor3D, dcLast: tf.Tensor) {
+  const { B, T, H, gates, coupled, peephole } = plan;
+  const GH = gates * H;
+  const attrs = { coupled, peephole, masked: s.M !== undefined };
+  let carry = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
+  const carries: tf.Tensor3D[] = new Array(T);
+  const UT = transposeOnce(s.U);
+  for (let k = T - 1; k >= 0; k--) {
+    carry = runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k });
+    carries[k] = carry;
+  }
+  const CW = carryWidth(H, gates);
+  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, CW]
+  const first = tf.reshape(carry, [B, CW]) as tf.Tensor2D;
+  const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
+  const dc0 = tf.slice(first, [0, GH], [B, H]);
+  const dZflat = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, GH]), [T * B, GH]) as tf.Tensor2D;
+  const Xflat = tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D;
+  const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
+  const Hprev = tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D;
+  const dW = matMulT(Xflat, dZflat);
+  const dU = matMulT(Hprev, dZflat);
+  const db = sumRows(dZflat);
+  const dX = tf.reshape(tf.matMul(dZflat, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
+  let dPeep: tf.Tensor[] = [];
+  if (peephole) {
+    const dz = (g: number) => tf.slice(C, [0, 0, g * H], [T, B, H]);
+    const cPrev = shiftIn(s.c0, tf.slice(s.records, [0, 0, H], [T, B, H]));
+    const cNew = tf.slice(s.records, [0, 0, 2 * H], [T, B, H]);
+    const sumBT = (t: tf.Tensor) => tf.sum(t, [0, 1]);
+    const dpo = sumBT(tf.mul(dz(gates - 1), cNew));
+    dPeep = coupled ? [sumBT(tf.mul(dz(0), cPrev)), dpo] : [sumBT(tf.mul(dz(0), cPrev)), sumBT(tf.mul(dz(1), cPrev)), dpo];
+  }
+  return { dX, dW, dU, db, dh0, dc0, dPeep };
+}

@@ -1,0 +1,64 @@
+/**
+ * The simple-RNN sequence loop over the fused cell kernels (kernel.ts): one launch per step
+ * forward and one per step backward, the step records gathered with one concat after each loop.
+ * ops.simpleRnn takes this path where the active backend registers both kernels. Inputs are
+ * time-major, in processing order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { affine, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { runRnnCell, runRnnCellGrad, type RnnActivation } from './kernel.js';
+
+export interface RnnCellPlan {
+  B: number;
+  T: number;
+  H: number;
+  activation: RnnActivation;
+}
+
+export function rnnFusedForward(
+  plan: RnnCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, training: boolean,
+): { records: tf.Tensor3D; hs: tf.Tensor3D } {
+  const { B, T, H, activation } = plan;
+  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, H]) as tf.Tensor3D;
+  const attrs = { activation, masked: M !== undefined, training };
+  let state = tf.expandDims(h0, 0) as tf.Tensor3D;
+  const recs: tf.Tensor3D[] = [];
+  for (let k = 0; k < T; k++) {
+    state = runRnnCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
+    recs.push(state);
+  }
+  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  return { records, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
+}
+
+export interface RnnFusedSaved {
+  X: tf.Tensor3D;
+  W: tf.Tensor;
+  U: tf.Tensor;
+  h0: tf.Tensor;
+  records: tf.Tensor3D;
+  M: tf.Tensor3D | undefined;
+}
+
+/** BPTT over the records, one kernel per step (k = T−1 … 0), then the weight gradients as single matMuls. */
+export function rnnFusedBackward(plan: RnnCellPlan, s: RnnFusedSaved, dH: tf.Tensor3D) {
+  const { B, T, H, activation } = plan;
+  const attrs = { activation, masked: s.M !== undefined };
+  let carry = tf.zeros([1, B, 2 * H]) as tf.Tensor3D;
+  const carries: tf.Tensor3D[] = new Array(T);
+  const UT = transposeOnce(s.U);
+  for (let k = T - 1; k >= 0; k--) {
+    carry = runRnnCellGrad({ records: s.records, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
+    carries[k] = carry;
+  }
+  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 2H]
+  const first = tf.reshape(carry, [B, 2 * H]) as tf.Tensor2D;
+  const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, H]), UT), tf.slice(first, [0, H], [B, H]));
+  const dA = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, H]), [T * B, H]) as tf.Tensor2D;
+  const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
+  const dW = matMulT(tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D, dA);
+  const dU = matMulT(tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D, dA);
+  const db = sumRows(dA);
+  const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
+  return { dX, dW, dU, db, dh0 };
+}
