@@ -4,10 +4,15 @@ export type { CharRnnConfig, CharCell, CharState, LayerState } from './charlm/mo
 export { Vocabulary } from './charlm/vocab.js';
 export { splitLast } from './charlm/data.js';
 export { CharGenerator, generate, sampleText, filteredDistribution, drawFromLogits } from './charlm/sample.js';
-export type { SampleOptions } from './charlm/sample.js';
+export type { SampleOptions, GeneratorSnapshot } from './charlm/sample.js';
 export { trainCharLm, SCHEDULES } from './charlm/train.js';
 export type { CharTrainConfig, CharTrainResult, ScheduleName } from './charlm/train.js';
-export { saveCharModel, loadCharModel } from './charlm/save.js';
+export { saveCharModel, loadCharModel, readHostCharModel, fetchCharModel } from './charlm/save.js';
+export type { SaveOptions } from './charlm/save.js';
+export { encodeCharModel, encodeHostModel, parseCharModel, buildCharModel } from './charlm/format.js';
+export type { HostCharModel, ModelFileV2 } from './charlm/format.js';
+export { DTYPES, toFloat16Bits, fromFloat16Bits, quantizeInt8, dequantizeInt8, fnv1a32 } from './charlm/quantize.js';
+export type { WeightDtype } from './charlm/quantize.js';
 export { ParamStore, runCell, embed, dense, maskedCrossEntropy } from './common/params.js';
 export type { Cell, CellParams, CellState, SavedModel } from './common/params.js';
 export { Vocab, padIds, PAD, BOS, EOS } from './common/tokens.js';

@@ -72,6 +72,18 @@ export function drawFromLogits(logits: ArrayLike<number>, options: SampleOptions
 }
 
 /**
+ * Everything a {@link CharGenerator} carries, on the host: per layer h (and c for an LSTM), each
+ * [H]; the logits [V] of the next character once something was read; the sampler's uint32 state.
+ * A generator restored from it on another backend (or another model instance with the same
+ * weights) continues with the same draws.
+ */
+export interface GeneratorSnapshot {
+  state: { h: Float32Array; c?: Float32Array }[];
+  logits?: Float32Array;
+  rng: number;
+}
+
+/**
  * A stateful character generator (batch 1).
  *
  * @example
@@ -115,6 +127,30 @@ export class CharGenerator {
     const id = drawFromLogits(logits, options, this.rng.next());
     this.step(id);
     return this.vocab.chars[id]!;
+  }
+
+  /** Reads the generator's state to the host (see {@link GeneratorSnapshot}). */
+  async snapshot(): Promise<GeneratorSnapshot> {
+    const state: GeneratorSnapshot['state'] = [];
+    for (const s of this.state) state.push({ h: (await s.h.data()) as Float32Array, ...('c' in s ? { c: (await s.c.data()) as Float32Array } : {}) });
+    return { state, ...(this.logits ? { logits: (await this.logits.data()) as Float32Array } : {}), rng: this.rng.state };
+  }
+
+  /**
+   * Replaces the generator's state with `snapshot`, on the active backend: the cheap way to carry
+   * a generation across a backend switch instead of re-reading the text.
+   */
+  restore(snapshot: GeneratorSnapshot): void {
+    const { layers, hidden: H, cell, vocabSize: V } = this.model.config;
+    const found = snapshot.state.map((s) => `h[${s.h.length}]${s.c ? ` c[${s.c.length}]` : ''}`).join(', ');
+    const fits = snapshot.state.length === layers && snapshot.state.every((s) => s.h.length === H && (cell === 'lstm' ? s.c?.length === H : s.c === undefined));
+    if (!fits || (snapshot.logits !== undefined && snapshot.logits.length !== V)) {
+      throw new Error(`CharGenerator.restore: the snapshot (${found}${snapshot.logits ? `; logits[${snapshot.logits.length}]` : ''}) does not fit this ${layers}-layer ${cell} of ${H} units and ${V} characters`);
+    }
+    this.dispose();
+    this.state = snapshot.state.map((s) => (s.c ? { h: tf.tensor2d(s.h, [1, H]), c: tf.tensor2d(s.c, [1, H]) } : { h: tf.tensor2d(s.h, [1, H]) }));
+    if (snapshot.logits) this.logits = tf.tensor2d(snapshot.logits, [1, V]);
+    this.rng.state = snapshot.rng;
   }
 
   dispose(): void {

@@ -1,49 +1,38 @@
 /**
- * A trained character model on disk, as a directory:
- *
- *   model.json    { format: "recurrent-charlm", version: 1, config, vocabulary, tensors: [{ name, shape, offset }] }
- *   weights.bin   every parameter as little-endian float32, concatenated in `tensors` order
+ * A trained character model as a directory (model.json + weights.bin, see `format.ts` for the
+ * bytes), on disk or behind a URL.
  *
  * Both files are written atomically (temporary file + rename), so a killed save never leaves a
  * half-written model. Loading rebuilds the same `CharRnn` and `Vocabulary`: the same samples come
- * from the same seed. Node only at call time: `node:fs` is imported lazily, so importing this
- * module is harmless in a browser.
+ * from the same seed (float32; float16/int8 files give the dequantised weights). `node:fs` is
+ * imported lazily, so importing this module is harmless in a browser, where `fetchCharModel` is
+ * the loader.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { atomicWriteFile } from '@recurrent/core';
-import { CharRnn, validateConfig, type CharRnnConfig } from './model.js';
-import { Vocabulary } from './vocab.js';
+import type { CharRnn } from './model.js';
+import type { Vocabulary } from './vocab.js';
+import { buildCharModel, encodeCharModel, parseCharModel, weightsFileOf, WEIGHTS_FILE, type HostCharModel } from './format.js';
+import type { WeightDtype } from './quantize.js';
 
-const FORMAT = 'recurrent-charlm';
 const join = (dir: string, name: string) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
 const readFile = async (path: string): Promise<Uint8Array> => (await import('node:fs/promises')).readFile(path);
 
-interface ModelFile {
-  format: typeof FORMAT;
-  version: 1;
-  config: CharRnnConfig;
-  vocabulary: string[];
-  tensors: { name: string; shape: number[]; offset: number }[];
+export interface SaveOptions {
+  /** How matrices are stored: float32 (default, exact), float16 or int8 (per-column scales). */
+  dtype?: WeightDtype;
+  /** Provenance kept in model.json's `about`. */
+  about?: Record<string, unknown>;
 }
 
 /** Writes `model` and `vocab` to directory `dir` (created if needed). */
-export async function saveCharModel(dir: string, model: CharRnn, vocab: Vocabulary): Promise<void> {
-  const entries = Object.entries(model.params);
-  const tensors: ModelFile['tensors'] = [];
-  let offset = 0;
-  for (const [name, v] of entries) {
-    tensors.push({ name, shape: v.shape, offset });
-    offset += v.size;
-  }
-  const data = new Float32Array(offset);
-  for (const [i, [, v]] of entries.entries()) data.set(await v.data(), tensors[i]!.offset);
-  const file: ModelFile = { format: FORMAT, version: 1, config: model.config, vocabulary: [...vocab.chars], tensors };
-  await atomicWriteFile(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
-  await atomicWriteFile(join(dir, 'model.json'), `${JSON.stringify(file, null, 1)}\n`);
+export async function saveCharModel(dir: string, model: CharRnn, vocab: Vocabulary, options: SaveOptions = {}): Promise<void> {
+  const { json, weights } = await encodeCharModel(model, vocab, options);
+  await atomicWriteFile(join(dir, WEIGHTS_FILE), weights);
+  await atomicWriteFile(join(dir, 'model.json'), json);
 }
 
-/** Reads a model saved by {@link saveCharModel}. */
-export async function loadCharModel(dir: string): Promise<{ model: CharRnn; vocab: Vocabulary }> {
+/** Reads a model directory written by {@link saveCharModel} to the host, without building it. */
+export async function readHostCharModel(dir: string): Promise<HostCharModel> {
   const jsonPath = join(dir, 'model.json');
   let text: string;
   try {
@@ -51,28 +40,58 @@ export async function loadCharModel(dir: string): Promise<{ model: CharRnn; voca
   } catch (error) {
     throw new Error(`loadCharModel: cannot read ${jsonPath} (${(error as Error).message}); expected a directory written by "recurrent train" (model.json + weights.bin)`);
   }
-  const file = JSON.parse(text) as Partial<ModelFile>;
-  if (file.format !== FORMAT || file.version !== 1) {
-    throw new Error(`loadCharModel: ${jsonPath} is not a ${FORMAT} v1 file (found format ${JSON.stringify(file.format)}, version ${JSON.stringify(file.version)})`);
-  }
-  const config = file.config!;
-  validateConfig(config);
-  const vocab = new Vocabulary(file.vocabulary ?? []);
-  const bytes = await readFile(join(dir, 'weights.bin'));
-  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const model = new CharRnn(config);
-  const stored = new Map((file.tensors ?? []).map((t) => [t.name, t]));
+  let json: unknown;
   try {
-    for (const [name, v] of Object.entries(model.params)) {
-      const t = stored.get(name);
-      if (t === undefined) throw new Error(`loadCharModel: ${jsonPath} has no tensor "${name}" (has ${[...stored.keys()].join(', ')})`);
-      if (t.shape.join('x') !== v.shape.join('x')) throw new Error(`loadCharModel: tensor "${name}" has shape [${t.shape}] in the file, expected [${v.shape}] from the config`);
-      if (t.offset + v.size > data.length) throw new Error(`loadCharModel: weights.bin holds ${data.length} floats, "${name}" needs up to ${t.offset + v.size}; the file is truncated`);
-      tf.tidy(() => v.assign(tf.tensor(data.subarray(t.offset, t.offset + v.size), v.shape)));
-    }
+    json = JSON.parse(text);
   } catch (error) {
-    model.dispose();
-    throw error;
+    throw new Error(`loadCharModel: ${jsonPath} is not JSON (${(error as Error).message}); expected the model.json written by "recurrent train"`);
   }
-  return { model, vocab };
+  const weightsPath = join(dir, weightsFileOf(json));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(weightsPath);
+  } catch (error) {
+    throw new Error(`loadCharModel: cannot read ${weightsPath} (${(error as Error).message}); model.json and its weights must stay side by side`);
+  }
+  return parseCharModel(json, bytes, jsonPath);
+}
+
+/** Reads a model saved by {@link saveCharModel}. */
+export async function loadCharModel(dir: string): Promise<{ model: CharRnn; vocab: Vocabulary }> {
+  return buildCharModel(await readHostCharModel(dir), join(dir, 'model.json'));
+}
+
+/**
+ * Fetches model.json from `url` and its weights from beside it, and parses both on the host
+ * (build it with `buildCharModel` on the backend of your choice). HTTP failures name the URL
+ * and the status.
+ *
+ * @example
+ * ```ts
+ * const host = await fetchCharModel(new URL('model/model.json', location.href));
+ * const { model, vocab } = buildCharModel(host);
+ * ```
+ */
+export async function fetchCharModel(url: string | URL, fetchFn: typeof fetch = fetch): Promise<HostCharModel> {
+  const get = async (u: URL, what: string): Promise<Response> => {
+    let r: Response;
+    try {
+      r = await fetchFn(u);
+    } catch (error) {
+      throw new Error(`fetchCharModel: could not fetch the ${what} ${u.href} (${(error as Error).message})`);
+    }
+    if (!r.ok) throw new Error(`fetchCharModel: the ${what} ${u.href} answered HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
+    return r;
+  };
+  const base = typeof url === 'string' ? new URL(url, (globalThis as { location?: { href: string } }).location?.href) : url;
+  const text = await (await get(base, 'model description')).text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`fetchCharModel: ${base.href} is not JSON (${(error as Error).message}); is the URL that of a model.json?`);
+  }
+  const weightsUrl = new URL(weightsFileOf(json), base);
+  const bytes = new Uint8Array(await (await get(weightsUrl, 'weights file')).arrayBuffer());
+  return parseCharModel(json, bytes, base.href);
 }
