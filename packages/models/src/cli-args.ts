@@ -29,13 +29,14 @@ validating on the last 10% of the text, and saves it to --out.
   --dropout P          dropout between layers and before the head, [0, 1) [0]
   --seq-length N       characters per truncated-BPTT window               [64]
   --batch N            parallel streams per batch                         [32]
-  --lr X               Adam learning rate                                 [4e-3]
+  --lr X               Adam learning rate                                 [1e-2]
   --schedule NAME      constant | cosine | step                           [cosine]
   --clip X             global-norm gradient clipping threshold            [5]
   --carry N            carry the state across at most N batches, then zeros [⌈512 / seq-length⌉]
   --seconds S          time budget in seconds                             [180]
   --steps N            step budget (replaces --seconds)
   --backend NAME       best | wasm | cpu | webgl | webgpu | tensorflow    [best]
+  --threads N|auto     wasm threads (auto: one per core; faster on an idle machine) [1]
   --out DIR            where model.json, weights.bin and loss.svg go      [runs/charlm]
   --checkpoint-dir DIR where checkpoints go                               [<out>/checkpoints]
   --resume             continue from <checkpoint-dir>/last.ckpt
@@ -63,6 +64,7 @@ Generates text from a model saved by "recurrent train".
   --prime TEXT         priming text (its characters must be in the model's vocabulary) ["\\n"]
   --seed N             seed of the draws: the same seed gives the same text [1]
   --backend NAME       best | wasm | cpu | …                              [best]
+  --threads N|auto     wasm threads (auto: one per core)                  [1]
   -h, --help           this help
 `;
 
@@ -109,10 +111,18 @@ function choice<T extends string>(values: Values, name: string, allowed: readonl
   return raw as T;
 }
 
+/** `--threads N|auto` (wasm only), default 1. */
+function threadsArg(values: Values): number | 'auto' {
+  if (values.threads === 'auto') return 'auto';
+  return num(values, 'threads', 1, { integer: true, min: 1, max: 64 });
+}
+
 export interface TrainArgs {
   help: boolean;
   text: string | undefined;
   backend: string;
+  /** wasm XNNPACK threads: a count, or 'auto' (one per logical core). */
+  threads: number | 'auto';
   out: string;
   length: number;
   temperature: number;
@@ -126,7 +136,7 @@ const S = { type: 'string' } as const;
 export function parseTrainArgs(argv: string[], defaults: { text?: string; seconds?: number; out?: string } = {}): TrainArgs {
   const { values: v, positionals } = parse(argv, {
     text: S, cell: S, layers: S, hidden: S, embedding: S, dropout: S, 'seq-length': S, batch: S, lr: S, schedule: S, clip: S,
-    carry: S, seconds: S, steps: S, backend: S, out: S, 'checkpoint-dir': S, resume: { type: 'boolean' }, 'validate-every': S,
+    carry: S, seconds: S, steps: S, backend: S, threads: S, out: S, 'checkpoint-dir': S, resume: { type: 'boolean' }, 'validate-every': S,
     length: S, temperature: S, prime: S, seed: S, help: { type: 'boolean', short: 'h' },
   }, 'train');
   if (positionals.length > 1) throw new UsageError(`recurrent train: expected at most one text file, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -145,7 +155,7 @@ export function parseTrainArgs(argv: string[], defaults: { text?: string; second
     dropout: num(v, 'dropout', 0, { min: 0, max: 1, maxExclusive: true }),
     seqLength: num(v, 'seq-length', 64, { integer: true, min: 1 }),
     batch: num(v, 'batch', 32, { integer: true, min: 1 }),
-    lr: num(v, 'lr', 4e-3, { min: 0, minExclusive: true, max: 1 }),
+    lr: num(v, 'lr', 1e-2, { min: 0, minExclusive: true, max: 1 }),
     schedule,
     clip: num(v, 'clip', 5, { min: 0, minExclusive: true }),
     ...(steps !== undefined ? { steps } : { seconds: num(v, 'seconds', defaults.seconds ?? 180, { min: 0, minExclusive: true }) }),
@@ -159,6 +169,7 @@ export function parseTrainArgs(argv: string[], defaults: { text?: string; second
     help: v.help === true,
     text: positionals[0] ?? (v.text as string | undefined) ?? defaults.text,
     backend: (v.backend as string | undefined) ?? 'best',
+    threads: threadsArg(v),
     out,
     length: num(v, 'length', 500, { integer: true, min: 0 }),
     temperature: num(v, 'temperature', 0.8, { min: 0, minExclusive: true }),
@@ -177,12 +188,14 @@ export interface SampleArgs {
   prime: string;
   seed: number;
   backend: string;
+  /** wasm XNNPACK threads: a count, or 'auto' (one per logical core). */
+  threads: number | 'auto';
 }
 
 /** Parses `recurrent sample` arguments (without the subcommand). */
 export function parseSampleArgs(argv: string[]): SampleArgs {
   const { values: v, positionals } = parse(argv, {
-    model: S, length: S, temperature: S, 'top-k': S, 'top-p': S, prime: S, seed: S, backend: S, help: { type: 'boolean', short: 'h' },
+    model: S, length: S, temperature: S, 'top-k': S, 'top-p': S, prime: S, seed: S, backend: S, threads: S, help: { type: 'boolean', short: 'h' },
   }, 'sample');
   if (positionals.length > 0) throw new UsageError(`recurrent sample: expected no positional arguments, got "${positionals.join(' ')}" (the model directory goes in --model)`);
   return {
@@ -195,6 +208,7 @@ export function parseSampleArgs(argv: string[]): SampleArgs {
     prime: (v.prime as string | undefined) ?? '\n',
     seed: num(v, 'seed', 1, { integer: true, min: 0 }),
     backend: (v.backend as string | undefined) ?? 'best',
+    threads: threadsArg(v),
   };
 }
 

@@ -54,6 +54,8 @@ describe('recurrent CLI: errors', () => {
     [['train', '--carry', '0'], /--carry: expected an integer ≥ 1, got "0"/],
     [['train', '--bogus'], /recurrent train: Unknown option '--bogus'/],
     [['train', 'a.txt', 'b.txt'], /expected at most one text file, got 2/],
+    [['train', '--threads', '0'], /--threads: expected an integer ≥ 1 and ≤ 64, got "0"/],
+    [['sample', '--threads', 'many'], /--threads: expected an integer ≥ 1 and ≤ 64, got "many"/],
     [['sample', '--top-p', '2'], /--top-p: expected a number > 0 and ≤ 1, got "2"/],
     [['sample', '--temperature', '0'], /--temperature: expected a number > 0, got "0"/],
     [['frobnicate'], /unknown command "frobnicate"; expected train or sample/],
@@ -118,9 +120,13 @@ describe('recurrent CLI: end to end', () => {
     expect(t.stdout).toMatch(/sample: "/);
     for (const f of ['model.json', 'weights.bin', 'loss.svg', 'checkpoints/last.ckpt', 'checkpoints/run.json']) expect(existsSync(join(out, f)), f).toBe(true);
     const a = await cli('sample', '--model', out, '--length', '30', '--seed', '5', '--top-k', '3', '--backend', 'wasm');
-    const b = await cli('sample', '--model', out, '--length', '30', '--seed', '5', '--top-k', '3', '--backend', 'wasm');
+    // Two XNNPACK threads split the same products: the same text, and the report says 2 threads ran.
+    const b = await cli('sample', '--model', out, '--length', '30', '--seed', '5', '--top-k', '3', '--backend', 'wasm', '--threads', '2');
     expect(a.code).toBe(0);
-    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toMatch(/1 thread/);
+    expect(b.stdout).toMatch(/2 threads/);
+    const body = (o: string) => o.split('\n').filter((l) => !l.startsWith('backend:')).join('\n');
+    expect(body(a.stdout)).toBe(body(b.stdout));
     const r = await cli('train', text, '--steps', '12', '--validate-every', '4', '--length', '0', '--out', out, '--resume', ...TINY);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('resuming at step 8 of 12');

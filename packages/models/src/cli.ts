@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_NAMES, useBackend, type BackendName, type TextOutput } from '@recurrent/core';
+import { BACKEND_NAMES, bestBackend, useBackend, type BackendName, type TextOutput } from '@recurrent/core';
 import { loadCharModel, saveCharModel } from './charlm/save.js';
 import { generate } from './charlm/sample.js';
 import { trainCharLm } from './charlm/train.js';
@@ -25,11 +25,13 @@ export interface CliIo {
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr });
 
-async function selectBackend(name: string, io: CliIo): Promise<void> {
+async function selectBackend(name: string, threads: number | 'auto', io: CliIo): Promise<void> {
   if (name !== 'best' && !(BACKEND_NAMES as readonly string[]).includes(name)) {
     throw new UsageError(`--backend: expected best or one of ${BACKEND_NAMES.join(', ')}, got "${name}"`);
   }
-  const b = await useBackend(name as BackendName | 'best');
+  const resolved = name === 'best' ? await bestBackend() : (name as BackendName);
+  if (resolved !== 'wasm' && threads !== 1) io.stdout.write(`note: --threads applies to the wasm backend only; ${resolved} ignores it\n`);
+  const b = await useBackend(resolved, resolved === 'wasm' ? { threads } : {});
   io.stdout.write(`backend: ${b.name}${b.device ? ` (${b.device})` : ''}\n`);
 }
 
@@ -57,7 +59,7 @@ export async function train(a: TrainArgs, io: CliIo): Promise<{ validationLoss: 
     const missing = [...new Set(Array.from(a.prime))].filter((c) => !chars.has(c));
     if (missing.length > 0) throw new UsageError(`--prime: characters ${JSON.stringify(missing.join(''))} do not occur in ${a.text}, so the model cannot read them; use characters from the training text`);
   }
-  await selectBackend(a.backend, io);
+  await selectBackend(a.backend, a.threads, io);
   io.stdout.write(`corpus: ${a.text}\n`);
   const sigint = interruptOnSigint(io);
   let r: Awaited<ReturnType<typeof trainCharLm>>;
@@ -95,7 +97,7 @@ async function sample(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(SAMPLE_HELP);
     return 0;
   }
-  await selectBackend(a.backend, io);
+  await selectBackend(a.backend, a.threads, io);
   const { model, vocab } = await loadCharModel(a.model).catch((error: Error) => {
     throw new UsageError(error.message, 1);
   });

@@ -8,7 +8,7 @@ import { parseTrainArgs, TRAIN_HELP, UsageError } from './cli-args.js';
 export { isEntry };
 
 /** The measured defaults, placed before the user's arguments (which win). */
-export const MAIN_DEFAULTS = ['--cell', 'lstm', '--layers', '1', '--hidden', '256', '--batch', '32', '--seq-length', '64', '--lr', '4e-3', '--schedule', 'cosine'];
+export const MAIN_DEFAULTS = ['--cell', 'lstm', '--layers', '1', '--hidden', '256', '--batch', '32', '--seq-length', '64', '--lr', '1e-2', '--schedule', 'cosine'];
 
 /** Runs the main job on `argv`; returns the exit code. */
 export async function runMainJob(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -18,8 +18,7 @@ export async function runMainJob(argv: string[], io: CliIo = { stdout: process.s
       io.stdout.write(`The main job: recurrent train with the measured defaults ${MAIN_DEFAULTS.join(' ')} --seconds 180 --out runs/main.\n\n${TRAIN_HELP}`);
       return 0;
     }
-    await train(a, io);
-    return 0;
+    return (await train(a, io)).interrupted ? 130 : 0;
   } catch (error) {
     io.stderr.write(`error: ${(error as Error).message}\n`);
     return error instanceof UsageError ? error.exitCode : 1;
