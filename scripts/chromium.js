@@ -12,6 +12,9 @@
  * command line.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
 
 /**
  * Debian's `chromium` package: the browser binary itself rather than its `/usr/bin/chromium`
@@ -39,4 +42,35 @@ export function chromiumLaunchOptions(executablePath = findChromium()) {
       '--enable-unsafe-webgpu',
     ],
   };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
+
+/**
+ * Serves files to the browser on 127.0.0.1 (a secure context, so pages are offered WebGPU), on a
+ * free port. `locate(path)` maps a URL path to [folder, file relative to it], or to undefined for
+ * an empty 204 answer; a file outside its folder is refused (403), a missing one is 404.
+ * @param {(path: string) => [string, string] | undefined} locate
+ * @param {Record<string, string>} [headers] added to every file served
+ * @returns {Promise<{ server: import('node:http').Server, url: string }>}
+ */
+export async function serveFiles(locate, headers = {}) {
+  const server = createServer((req, res) => {
+    const where = locate(decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname));
+    if (where === undefined) return void res.writeHead(204).end();
+    const [dir, rel] = where;
+    const file = normalize(join(dir, rel));
+    if (!file.startsWith(dir + sep)) return void res.writeHead(403).end();
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'content-type': TYPES[/** @type {keyof TYPES} */ (extname(file))] ?? 'application/octet-stream', ...headers }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the page server has no TCP address');
+  return { server, url: `http://127.0.0.1:${address.port}/` };
 }

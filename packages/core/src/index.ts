@@ -33,6 +33,7 @@ export {
   TokenStreams, addingProblem, ADDING_BASELINE_MSE, recurrentRegressor, glorotUniform, orthogonal,
   progressBar, jsonLines, MetricsHistory, trainingCurves, svgCurves, renderChart,
 } from './train/index.js';
+export { fnv1a } from './train/checkpoint.js';
 export type {
   ClipResult, GradientMap,
   TrainerConfig, ValidationConfig, TrainerCallback, StepMetrics, ValidationMetrics, NonFiniteEvent, CheckpointEvent, RunStart, RunSummary, StopReason, ResumeEvent,

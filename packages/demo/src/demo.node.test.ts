@@ -11,15 +11,16 @@
  * and prints a table (the README's figures); off by default to keep the suite short.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface Shared {
   chromiumLaunchOptions(): import('playwright-core').LaunchOptions;
+  serveFiles(locate: (path: string) => [string, string] | undefined): Promise<{ server: Server; url: string }>;
 }
 const shared = (await import(new URL('../../../scripts/chromium.js', import.meta.url).href)) as Shared;
 const launchOptions = shared.chromiumLaunchOptions();
@@ -27,26 +28,8 @@ const chromium = launchOptions.executablePath;
 
 const demoRoot = fileURLToPath(new URL('..', import.meta.url));
 const outputDir = join(demoRoot, 'test-output');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
-
-async function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path.slice(1)));
-    if (!file.startsWith(dir + sep)) return void res.writeHead(403).end();
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the page server has no TCP address');
-  return { server, url: `http://127.0.0.1:${address.port}/` };
-}
+/** The built page on 127.0.0.1 (scripts/chromium.js). */
+const serve = (dir: string) => shared.serveFiles((path) => [dir, path === '/' ? 'index.html' : path.slice(1)]);
 
 /** Generates `length` characters on the active backend; returns the text and the chars/s shown. */
 async function generate(page: Page, length: number): Promise<{ text: string; cps: number }> {

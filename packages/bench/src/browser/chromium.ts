@@ -6,11 +6,11 @@
  * into a reason on the rows, not a failed run.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, LaunchOptions } from 'playwright-core';
 import type { Log } from '../measure.js';
@@ -21,6 +21,8 @@ import { LOG, RUN, WASM_PATH, type BenchWindow } from './protocol.js';
 interface SharedChromium {
   /** Launch options with `executablePath` set to the Chromium found, or undefined when none is. */
   chromiumLaunchOptions(): LaunchOptions;
+  /** A static file server on 127.0.0.1 (a secure context), on a free port. */
+  serveFiles(locate: (path: string) => [string, string] | undefined, headers?: Record<string, string>): Promise<{ server: Server; url: string }>;
 }
 
 /** The project's one Chromium launch recipe (same file from src/browser and dist/browser). */
@@ -52,39 +54,19 @@ async function bundlePage(log: Log): Promise<string> {
   return outDir;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
-
 /** The headers that make a page cross-origin isolated (`crossOriginIsolated === true`). */
 export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
 
-/** Serves the bundle and the wasm binaries on 127.0.0.1, on a free port, cross-origin isolated. */
-async function serve(pageDir: string): Promise<{ server: Server; url: string }> {
+/**
+ * Serves the bundle and the wasm binaries, cross-origin isolated: COOP + COEP give the page
+ * SharedArrayBuffer, which threaded wasm needs.
+ */
+function serve(shared: SharedChromium, pageDir: string): Promise<{ server: Server; url: string }> {
   const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    if (path === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    const [dir, rel] = path.startsWith(WASM_PATH) ? [wasmDir, path.slice(WASM_PATH.length)] : [pageDir, path === '/' ? 'index.html' : path.slice(1)];
-    const file = normalize(join(dir, rel));
-    if (!file.startsWith(dir + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which threaded wasm needs.
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the page server has no TCP address');
-  return { server, url: `http://127.0.0.1:${address.port}/` };
+  return shared.serveFiles((path) => {
+    if (path === '/favicon.ico') return undefined;
+    return path.startsWith(WASM_PATH) ? [wasmDir, path.slice(WASM_PATH.length)] : [pageDir, path === '/' ? 'index.html' : path.slice(1)];
+  }, ISOLATION);
 }
 
 function failAll(requests: BackendRequest[], reason: string): BackendResponse[] {
@@ -113,7 +95,7 @@ export async function runInChromium(requests: BackendRequest[], log: Log): Promi
   let browser: Browser | undefined;
   try {
     pageDir = await bundlePage(log);
-    const served = await serve(pageDir);
+    const served = await serve(shared, pageDir);
     server = served.server;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch(options);

@@ -33,6 +33,7 @@ import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { hasGruCellKernels, hasGruRbCellKernels } from '../kernels/gru-cell/kernel.js';
 import { gruFusedBackward, gruFusedForward, gruRbFusedBackward, gruRbFusedForward } from '../kernels/gru-cell/sequence.js';
+import { fusedArgs } from '../kernels/cell-sequence.js';
 import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, blockConstants, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
@@ -176,11 +177,8 @@ function gruWithGrad(plan: Plan, args: unknown[]) {
 
 /** The customGrad body over the fused cell kernels of the plan's reset form (kernels/gru-cell): one launch per step each way. */
 function gruFusedWithGrad(plan: Plan, args: unknown[]) {
-  const save = args[args.length - 1] as Saver;
-  const [x, W, U, b, h0] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor2D];
+  const { save, X, M, params: [W, U, b, h0] } = fusedArgs<[W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor, h0: tf.Tensor2D]>(plan, args);
   const { reverse } = plan;
-  const X = toSteps(x, reverse);
-  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
   const fwd = (plan.resetAfter ? gruFusedForward : gruRbFusedForward)(plan, X, W, U, b, h0, M, true);
   save([X, fwd.records, fwd.state0, ...(M ? [M] : [])]);
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {

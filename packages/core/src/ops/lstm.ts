@@ -27,7 +27,8 @@ import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValue
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
 import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
 import { hasLstmCellKernels } from '../kernels/lstm-cell/kernel.js';
-import { lstmFusedBackward, lstmFusedForward, peepholeRows } from '../kernels/lstm-cell/sequence.js';
+import { lstmFusedBackward, lstmFusedForward, peepholeRows, type LstmCellPlan } from '../kernels/lstm-cell/sequence.js';
+import { fusedArgs } from '../kernels/cell-sequence.js';
 
 export interface LstmParams {
   /** [I, 4H] (coupled: [I, 3H]), blocks i, f, c, o (coupled: f, c, o). */
@@ -127,13 +128,7 @@ export function lstm(x: tf.Tensor3D, params: LstmParams, options: LstmOptions = 
   });
 }
 
-interface Plan {
-  B: number;
-  T: number;
-  H: number;
-  gates: number;
-  coupled: boolean;
-  peephole: boolean;
+interface Plan extends LstmCellPlan {
   reverse: boolean;
   mask: tf.Tensor2D | undefined;
 }
@@ -168,11 +163,8 @@ function lstmWithGrad(plan: Plan, args: unknown[]) {
 
 /** The customGrad body over the fused cell kernels (kernels/lstm-cell): one launch per step each way. */
 function lstmFusedWithGrad(plan: Plan, args: unknown[]) {
-  const save = args[args.length - 1] as Saver;
-  const [x, W, U, b, h0, c0, ...peep] = args.slice(0, -1) as tf.Tensor[];
+  const { save, X, M, params: [W, U, b, h0, c0, ...peep] } = fusedArgs(plan, args);
   const { B, T, H, reverse } = plan;
-  const X = toSteps(x as tf.Tensor3D, reverse);
-  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
   const P = peepholeRows(plan, peep);
   const fwd = lstmFusedForward(plan, X, W!, U!, b!, h0!, c0!, P, M, true);
   const value = tf.concat([fromSteps(fwd.hs, reverse), tf.expandDims(fwd.cLast, 1)], 1);

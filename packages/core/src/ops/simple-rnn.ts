@@ -20,6 +20,7 @@ import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { hasRnnCellKernels } from '../kernels/rnn-cell/kernel.js';
 import { rnnFusedBackward, rnnFusedForward } from '../kernels/rnn-cell/sequence.js';
+import { fusedArgs } from '../kernels/cell-sequence.js';
 import { checkChoice, checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, Steps, toSteps } from './internal/time.js';
 import { affine, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
@@ -151,11 +152,8 @@ function simpleRnnWithGrad(plan: Plan, args: unknown[]) {
 
 /** The customGrad body over the fused cell kernels (kernels/rnn-cell): one launch per step each way. */
 function simpleRnnFusedWithGrad(plan: Plan, args: unknown[]) {
-  const save = args[args.length - 1] as Saver;
-  const [x, W, U, b, h0] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+  const { save, X, M, params: [W, U, b, h0] } = fusedArgs<[W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor1D, h0: tf.Tensor2D]>(plan, args);
   const { reverse } = plan;
-  const X = toSteps(x, reverse);
-  const M = plan.mask === undefined ? undefined : maskSteps(plan.mask, reverse);
   const fwd = rnnFusedForward(plan, X, W, U, b, h0, M, true);
   save([X, h0, fwd.records, ...(M ? [M] : [])]);
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {

@@ -99,8 +99,11 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 }
 
-/** 32-bit FNV-1a over bytes. */
-function fnv1a(bytes: Uint8Array, start: number): number {
+/**
+ * 32-bit FNV-1a of bytes[start…] as an unsigned integer: the checksum of checkpoints (here) and
+ * of the character model's weight file (@recurrent/models, as 8 hex digits).
+ */
+export function fnv1a(bytes: Uint8Array, start = 0): number {
   let h = 0x811c9dc5;
   for (let i = start; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;

@@ -1,14 +1,15 @@
 /**
- * Weight encodings of the character model file, on the host (no tfjs, no Node: browser-safe).
+ * Weight encodings of the character model file, on the host (no tensors, no Node: browser-safe).
  *
  * - float16: IEEE 754 binary16, round to nearest even (|relative error| ≤ 2⁻¹¹ in the normal
  *   range), subnormals kept, overflow to ±∞.
  * - int8: symmetric, one scale per output column of a [rows, cols] matrix:
  *   s_j = max_i |w_ij| / 127,  q_ij = round(w_ij / s_j) ∈ [−127, 127],  ŵ_ij = q_ij · s_j,
  *   so |w_ij − ŵ_ij| ≤ s_j / 2. Columns are the gate units (LSTM [I, 4H]) or the characters (head).
- * - fnv1a32: the 32-bit FNV-1a hash, the file's content checksum (detects truncation and
- *   corruption, not tampering).
+ * - fnv1a32: the 32-bit FNV-1a hash (core's, as hex), the file's content checksum (detects
+ *   truncation and corruption, not tampering).
  */
+import { fnv1a } from '@recurrent/core';
 
 export const DTYPES = ['float32', 'float16', 'int8'] as const;
 export type WeightDtype = (typeof DTYPES)[number];
@@ -77,12 +78,7 @@ export function dequantizeInt8(q: Int8Array, scales: Float32Array): Float32Array
   return out;
 }
 
-/** 32-bit FNV-1a of `bytes`, as 8 hex digits. */
+/** 32-bit FNV-1a of `bytes` (core's `fnv1a`, the checkpoints' checksum too), as 8 hex digits. */
 export function fnv1a32(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return fnv1a(bytes).toString(16).padStart(8, '0');
 }

@@ -5,6 +5,7 @@
  * program runner, which this wraps for the duration of the count.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
 import { MARK } from './webgl-program.js';
 
 export interface LaunchCount {
@@ -52,5 +53,18 @@ export async function countLaunches(backend: string, make: Case): Promise<Launch
     return result;
   } finally {
     gpu[method] = original;
+  }
+}
+
+/**
+ * Asserts `perStep` of our programs per step forward (2·perStep in training) and less than one
+ * other program per step: the one concat of the records (and of the carries) adds a fraction —
+ * webgpu splits a concat into programs of at most 7 inputs — while a per-step pack, unpack or
+ * slice would add at least 1.
+ */
+export async function expectLaunchesPerStep(backend: string, perStep: number, make: Case): Promise<void> {
+  for (const { training, ours, others } of await countLaunches(backend, make)) {
+    expect(ours, `our programs per step (training: ${training})`).toBe(perStep * (training ? 2 : 1));
+    expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
   }
 }

@@ -30,6 +30,42 @@ export function program(names: string[], outputShape: number[], userCode: string
   return { variableNames: names, outputShape, userCode: `${MARK}\n${userCode}`, packedInputs: true, packedOutput: true, customUniforms: STEP };
 }
 
+/**
+ * A step's two programs inside one kernel: `matMul` into an intermediate, then `cell`, which reads
+ * that intermediate as its first input, named `into`; the intermediate is disposed. Inputs given
+ * as undefined (an absent mask or peephole) are not bound.
+ */
+export interface Launch {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  outputShape: number[];
+  userCode: string;
+}
+
+export function runStep(backend: unknown, step: number, matMul: Launch, into: string, cell: Launch): tf.TensorInfo {
+  const gl = backend as WebGLBackendLike;
+  const run = ({ inputs, outputShape, userCode }: Launch) => {
+    const names = Object.keys(inputs).filter((n) => inputs[n] !== undefined);
+    return gl.runWebGLProgram(program(names, outputShape, userCode), names.map((n) => inputs[n]!), 'float32', [[step]]);
+  };
+  const first = run(matMul);
+  const out = run({ ...cell, inputs: { [into]: first, ...cell.inputs } });
+  gl.disposeIntermediateTensorInfo(first);
+  return out;
+}
+
+/** In a cell's `rcValue(b, col)`: the field block of col and the unit j within it (blocks H wide). */
+export const fieldOf = (H: number) => `int field = col / ${H};
+    int j = col - field * ${H};`;
+
+/** In a cell's `rcValue(b, col)`: row b's mask at the step (the form `cellProgram` turns into a texel read). */
+export const MASK = 'rcPick(getMask(rcStep, b, 0), b, 0)';
+
+/** In a backward cell's `rcValue(b, col)`: row b's value at column `off` + j of the step's forward record. */
+export const recordAt = (off: number) => `rcPick(getRecords(rcStep, b, ${off} + j), b, ${off} + j)`;
+
+/** In a backward cell's `rcValue(b, col)`: column `c` of row b's state before the step, from `State0` at step 0, else the previous record. */
+export const prevState = (c: string) => `rcStep == 0 ? rcPick(getState0(0, b, ${c}), b, ${c}) : rcPick(getRecords(rcStep - 1, b, ${c}), b, ${c})`;
+
 /** Value (r, c) out of the packed texel that holds it. */
 export const HELPERS = `
   float rcPick(vec4 t, int r, int c) {

@@ -7,6 +7,7 @@
  * reads and of the one it writes.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { stepSizes } from '../cell-kernel.js';
 
 /** The subset of tfjs-backend-webgpu's WebGPUProgram these kernels fill in. */
 export interface Program {
@@ -66,6 +67,60 @@ export function backwardMain(K: string): string {
   }`;
 }
 
+/**
+ * The forward step's `main`: thread (row group, unit j) forms acc[b] = init(b) + Σ_{n<H} h[b, n]·u(n)
+ * for ROWS rows (one U read serves ROWS rows), h read in place from the first H columns of `state`
+ * (row width `uniforms.inWidth`), then calls `cell(b, j, acc)` for each row in range. `init(x)`
+ * is the start, x the offset of unit j in the row's xp[step] (rows `xpWidth` wide), and `u` reads
+ * U's values for unit j at row n: both f32, or both vecN<f32> with a lane per gate.
+ */
+export function forwardMain(xpWidth: string, init: (x: string) => string, u: string): string {
+  return `fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    if (index >= ${ROWS_DIV('B')} * H) { return; }
+    let j = index % H;
+    let b0 = (index / H) * ${ROWS};
+    let k = uniforms.step;
+    ${rows((r) => `let s${r} = min(b0 + ${r}, B - 1) * uniforms.inWidth;
+    let x${r} = (k * B + min(b0 + ${r}, B - 1)) * ${xpWidth} + j;
+    var acc${r} = ${init(`x${r}`)};`)}
+    for (var n = 0; n < H; n++) {
+      let u = ${u};
+      ${rows((r) => `acc${r} += state[s${r} + n] * u;`)}
+    }
+    ${rows((r) => `if (b0 + ${r} < B) { cell(b0 + ${r}, j, acc${r}); }`)}
+  }`;
+}
+
+/** vecN<f32>(buf[at + 0·H], …, buf[at + (G − 1)·H]) padded with zeros to N = `lanes`: unit j's G gate values. */
+export function gateVec(buf: string, at: string, G: number, lanes = G): string {
+  const parts = Array.from({ length: lanes }, (_, g) => (g < G ? `${buf}[${at} + ${g} * H]` : '0.0'));
+  return `vec${lanes}<f32>(${parts.join(', ')})`;
+}
+
+/** `fn cell(b, j, <param>)`, called by forwardMain or backwardMain, with H, B and k (the step) bound. */
+export function cellFn(param: string, body: string): string {
+  return `fn cell(b : i32, j : i32, ${param}) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let k = uniforms.step;
+    ${body.trim()}
+  }`;
+}
+
+/**
+ * `fn rcPrev(b, col) -> f32`: column col of row b's state before step k — `state0` (row width
+ * `width`) at k = 0, else the previous step's forward record in `records`.
+ */
+export function prevState(width: string): string {
+  return `fn rcPrev(b : i32, col : i32) -> f32 {
+    let k = uniforms.step;
+    if (k == 0) { return state0[b * ${width} + col]; }
+    return records[((k - 1) * uniforms.batch + b) * uniforms.inWidth + col];
+  }`;
+}
+
 export const HELPERS = `
   fn rcSigmoid(x : f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
   fn rcTanh(x : f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
@@ -89,3 +144,13 @@ export function program(key: string, names: string[], outputShape: number[], thr
 /** One uniform entry per scalar, in the order of UNIFORMS. */
 export const ints = (values: number[]) => values.map((v) => ({ type: 'int32', data: [v] }));
 
+/**
+ * Runs a step program on `inputs[name]` for each of its variable names, with the uniforms of
+ * UNIFORMS: the step, H, B, the width of the record read (`state` or `records`, cell-kernel.ts
+ * `stepSizes`) and that of the record written (the program's output [1, B, width]).
+ */
+export function runStep(backend: unknown, p: Program, inputs: tf.NamedTensorInfoMap, step: number): tf.TensorInfo {
+  const { H, B, S } = stepSizes(inputs);
+  const infos = p.variableNames.map((n) => inputs[n] as tf.TensorInfo);
+  return (backend as WebGPUBackendLike).runWebGPUProgram(p, infos, 'float32', ints([step, H, B, S, p.outputShape[2]!]));
+}

@@ -9,7 +9,8 @@ import { expect, it } from 'vitest';
 import { describeBackends, isGpuBackend, tolerances } from '../../testing/index.js';
 import { gru } from '../../ops/gru.js';
 import '../register.js';
-import { countLaunches } from '../gpu/launches.js';
+import { expectLaunchesPerStep } from '../gpu/launches.js';
+import { expectBackwardAgrees, expectForwardAgrees, stepMask } from '../cell-checks.js';
 import { gruCellComposite, gruCellGradComposite, hasGruCellKernels, runGruCell, runGruCellGrad } from './kernel.js';
 
 const FUSED = new Set(['webgl', 'webgpu']);
@@ -39,7 +40,7 @@ describeBackends('RecurrentGruCell', (backend) => {
   it('ops.gru (reset-after): one kernel per step each way, nothing else per step (launches counted)', async () => {
     const perStep = backend === 'webgl' ? 2 : 1;
     const I = 3;
-    const counts = await countLaunches(backend, async (T, training) => {
+    await expectLaunchesPerStep(backend, perStep, async (T, training) => {
       const x = tf.randomNormal([2, T, I], 0, 1, 'float32', 1) as tf.Tensor3D;
       const W = tf.randomNormal([I, 3 * H], 0, 0.3, 'float32', 2) as tf.Tensor2D;
       const U = tf.randomNormal([H, 3 * H], 0, 0.3, 'float32', 3) as tf.Tensor2D;
@@ -47,10 +48,6 @@ describeBackends('RecurrentGruCell', (backend) => {
       const run = (x: tf.Tensor, W: tf.Tensor, U: tf.Tensor) => tf.sum(gru(x as tf.Tensor3D, { kernel: W as tf.Tensor2D, recurrentKernel: U as tf.Tensor2D }, { mask, resetAfter: true }).sequence);
       return { run: () => (training ? tf.grads(run)([x, W, U]) : [run(x, W, U)]), dispose: () => tf.dispose([x, W, U, mask]) };
     });
-    for (const { training, ours, others } of counts) {
-      expect(ours, `our programs per step (training: ${training})`).toBe(perStep * (training ? 2 : 1));
-      expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
-    }
   });
 
   // H = 6: webgl's cell programs work on whole texels; H = 5 (masked cases only, to save time):
@@ -61,31 +58,17 @@ describeBackends('RecurrentGruCell', (backend) => {
       const xp = r([T, B, 4 * H], 1) as tf.Tensor3D;
       const U = tf.mul(r([H, 3 * H], 2), 0.5) as tf.Tensor2D;
       const h0 = r([1, B, H], 3) as tf.Tensor3D;
-      const mask = masked ? tf.tensor3d([1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0], [T, B, 1]) : undefined;
+      const mask = masked ? stepMask() : undefined;
       const before = tf.memory().numTensors;
-      const recs: tf.Tensor3D[] = [];
-      for (const training of [false, true]) {
-        let [sk, sc] = [h0, h0];
-        for (let step = 0; step < T; step++) {
-          const got = runGruCell({ xp, U, state: sk, mask }, { masked, training, step });
-          const want = gruCellComposite({ xp, U, state: sc, mask }, { masked, training, step });
-          expect(Array.from(await got.data()), `step ${step}`).toHaveRelativeError(Array.from(await want.data()), tol.forward);
-          if (training) recs.push(want);
-          if (step > 0) tf.dispose(training ? [sk] : [sk, sc]);
-          [sk, sc] = [got, want];
-        }
-        tf.dispose(training ? [sk] : [sk, sc]);
-      }
+      const recs = await expectForwardAgrees(T, h0,
+        (state, training, step) => runGruCell({ xp, U, state, mask }, { masked, training, step }),
+        (state, training, step) => gruCellComposite({ xp, U, state, mask }, { masked, training, step }), tol.forward);
       const records = tf.concat(recs, 0) as tf.Tensor3D;
       const dH = r([T, B, H], 5) as tf.Tensor3D;
       const carry = r([1, B, 5 * H], 6) as tf.Tensor3D;
-      for (let step = 0; step < T; step++) {
-        const inputs = { records, state0: h0, dH, UT: tf.transpose(U) as tf.Tensor2D, carry, mask };
-        const got = runGruCellGrad(inputs, { masked, step });
-        const want = gruCellGradComposite(inputs, { masked, step });
-        expect(Array.from(await got.data()), `step ${step}`).toHaveRelativeError(Array.from(await want.data()), tol.forward);
-        tf.dispose([got, want, inputs.UT]);
-      }
+      await expectBackwardAgrees(T, U, (UT) => ({ records, state0: h0, dH, UT, carry, mask }),
+        (inputs, step) => runGruCellGrad(inputs, { masked, step }),
+        (inputs, step) => gruCellGradComposite(inputs, { masked, step }), tol.forward);
       tf.dispose([...recs, records, dH, carry]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([xp, U, h0, ...(mask ? [mask] : [])]);

@@ -36,72 +36,48 @@
  * registered (ops.gru keeps its own composite loop there).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { checkPaired, cols, hasKernels, masked, prevH, runCellKernel, stepOf, type StepAttrs, type StepGradInputs, type StepInputs } from '../cell-kernel.js';
 
 export const GRU_CELL = 'RecurrentGruCell';
 export const GRU_CELL_GRAD = 'RecurrentGruCellGrad';
 
-export interface GruCellAttrs {
-  step: number;
-  masked: boolean;
-  training: boolean;
-}
+export type GruCellAttrs = StepAttrs;
 
 export type GruCellGradAttrs = Omit<GruCellAttrs, 'training'>;
 
-export interface GruCellInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
+export type GruCellInputs = StepInputs;
 
-export interface GruCellGradInputs {
-  records: tf.Tensor3D;
+export interface GruCellGradInputs extends StepGradInputs {
   state0: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry: tf.Tensor3D;
-  mask?: tf.Tensor3D;
 }
 
 /** Whether the active backend has both fused kernels. */
 export function hasGruCellKernels(): boolean {
-  const name = tf.getBackend();
-  return tf.getKernel(GRU_CELL, name) !== undefined && tf.getKernel(GRU_CELL_GRAD, name) !== undefined;
-}
-
-function named(inputs: object): tf.NamedTensorMap {
-  return Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)) as tf.NamedTensorMap;
+  return hasKernels(GRU_CELL, GRU_CELL_GRAD);
 }
 
 function checkMaskInput(attrs: GruCellGradAttrs, mask: tf.Tensor | undefined, op: string): void {
-  if (attrs.masked !== (mask !== undefined)) throw new Error(`${op}: masked is ${attrs.masked} but mask was ${mask ? '' : 'not '}given; pass both or neither`);
+  checkPaired(op, 'masked', attrs.masked, 'mask', mask);
 }
 
 /** One forward step: the kernel where registered, else the composite. */
 export function runGruCell(inputs: GruCellInputs, attrs: GruCellAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, GRU_CELL);
-  if (tf.getKernel(GRU_CELL, tf.getBackend()) === undefined) return gruCellComposite(inputs, attrs);
-  return tf.engine().runKernel(GRU_CELL, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(GRU_CELL, inputs, attrs, gruCellComposite);
 }
 
 /** One backward step: the kernel where registered, else the composite. */
 export function runGruCellGrad(inputs: GruCellGradInputs, attrs: GruCellGradAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, GRU_CELL_GRAD);
-  if (tf.getKernel(GRU_CELL_GRAD, tf.getBackend()) === undefined) return gruCellGradComposite(inputs, attrs);
-  return tf.engine().runKernel(GRU_CELL_GRAD, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(GRU_CELL_GRAD, inputs, attrs, gruCellGradComposite);
 }
-
-const cols = (x: tf.Tensor2D, from: number, width: number) => tf.slice(x, [0, from], [x.shape[0], width]) as tf.Tensor2D;
-const stepOf = (x: tf.Tensor3D, k: number) => tf.reshape(tf.slice(x, [k, 0, 0], [1, x.shape[1], x.shape[2]]), [x.shape[1], x.shape[2]]) as tf.Tensor2D;
 
 /** The forward contract in plain tfjs ops. */
 export function gruCellComposite(inputs: GruCellInputs, attrs: GruCellAttrs): tf.Tensor3D {
   return tf.tidy(() => {
     const { xp, U, state, mask } = inputs;
     const H = U.shape[0];
-    const B = state.shape[1];
-    const hp = cols(tf.reshape(state, [B, state.shape[2]]) as tf.Tensor2D, 0, H);
+    const hp = prevH(state, H);
     const x = stepOf(xp, attrs.step);
     const hU = tf.matMul(hp, U) as tf.Tensor2D;
     const z = tf.sigmoid(tf.add(cols(x, 0, H), cols(hU, 0, H)));
@@ -109,7 +85,7 @@ export function gruCellComposite(inputs: GruCellInputs, attrs: GruCellAttrs): tf
     const hh = tf.add(cols(hU, 2 * H, H), cols(x, 3 * H, H));
     const cand = tf.tanh(tf.add(cols(x, 2 * H, H), tf.mul(r, hh)));
     const hn = tf.add(tf.mul(z, hp), tf.mul(tf.sub(1, z), cand));
-    const h = mask === undefined ? hn : tf.add(hp, tf.mul(stepOf(mask, attrs.step), tf.sub(hn, hp)));
+    const h = masked(hp, hn, mask, attrs.step);
     return tf.expandDims(attrs.training ? tf.concat([h, z, r, cand, hh], 1) : h, 0) as tf.Tensor3D;
   });
 }
@@ -163,20 +139,17 @@ export const GRU_RB_MAX_UNITS = 2048;
 
 /** Whether the active backend has both reset-before kernels for this H. */
 export function hasGruRbCellKernels(H: number): boolean {
-  const name = tf.getBackend();
-  return H <= GRU_RB_MAX_UNITS && tf.getKernel(GRU_RB_CELL, name) !== undefined && tf.getKernel(GRU_RB_CELL_GRAD, name) !== undefined;
+  return H <= GRU_RB_MAX_UNITS && hasKernels(GRU_RB_CELL, GRU_RB_CELL_GRAD);
 }
 
 export function runGruRbCell(inputs: GruCellInputs, attrs: GruCellAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, GRU_RB_CELL);
-  if (!hasGruRbCellKernels(inputs.U.shape[0])) return gruRbCellComposite(inputs, attrs);
-  return tf.engine().runKernel(GRU_RB_CELL, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(GRU_RB_CELL, inputs, attrs, gruRbCellComposite, hasGruRbCellKernels(inputs.U.shape[0]));
 }
 
 export function runGruRbCellGrad(inputs: GruCellGradInputs, attrs: GruCellGradAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, GRU_RB_CELL_GRAD);
-  if (!hasGruRbCellKernels(inputs.UT.shape[1])) return gruRbCellGradComposite(inputs, attrs);
-  return tf.engine().runKernel(GRU_RB_CELL_GRAD, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(GRU_RB_CELL_GRAD, inputs, attrs, gruRbCellGradComposite, hasGruRbCellKernels(inputs.UT.shape[1]));
 }
 
 /** The reset-before forward contract in plain tfjs ops. */
@@ -184,14 +157,13 @@ export function gruRbCellComposite(inputs: GruCellInputs, attrs: GruCellAttrs): 
   return tf.tidy(() => {
     const { xp, U, state, mask } = inputs;
     const H = U.shape[0];
-    const B = state.shape[1];
-    const hp = cols(tf.reshape(state, [B, state.shape[2]]) as tf.Tensor2D, 0, H);
+    const hp = prevH(state, H);
     const x = stepOf(xp, attrs.step);
     const zr = tf.sigmoid(tf.add(cols(x, 0, 2 * H), tf.matMul(hp, tf.slice(U, [0, 0], [H, 2 * H])))) as tf.Tensor2D;
     const [z, r] = [cols(zr, 0, H), cols(zr, H, H)];
     const cand = tf.tanh(tf.add(cols(x, 2 * H, H), tf.matMul(tf.mul(r, hp), tf.slice(U, [0, 2 * H], [H, H]))));
     const hn = tf.add(tf.mul(z, hp), tf.mul(tf.sub(1, z), cand));
-    const h = mask === undefined ? hn : tf.add(hp, tf.mul(stepOf(mask, attrs.step), tf.sub(hn, hp)));
+    const h = masked(hp, hn, mask, attrs.step);
     return tf.expandDims(attrs.training ? tf.concat([h, z, r, cand], 1) : h, 0) as tf.Tensor3D;
   });
 }

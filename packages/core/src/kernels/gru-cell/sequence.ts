@@ -5,7 +5,8 @@
  * Inputs are time-major, in processing order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, blockConstants, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { blockConstants, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
 
 export interface GruCellPlan {
@@ -23,16 +24,10 @@ export function gruFusedForward(
   // z and r take both biases; b_hh rides along as a fourth block (kernel.ts).
   const bIn = tf.concat([tf.add(bx!, tf.mul(bRec!, blockConstants([1, 1, 0], H))), tf.slice(bRec!, [2 * H], [H])]);
   const Wx = tf.concat([W, tf.zeros([W.shape[0]!, H])], 1);
-  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), Wx, bIn), [T, B, 4 * H]) as tf.Tensor3D;
+  const XP = projectSteps(X, Wx, bIn, 4 * H);
   const attrs = { masked: M !== undefined, training };
   const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
-  let state = state0;
-  const recs: tf.Tensor3D[] = [];
-  for (let k = 0; k < T; k++) {
-    state = runGruCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
-    recs.push(state);
-  }
-  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  const { records } = forwardSteps(T, state0, (state, k) => runGruCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k }));
   return { records, state0, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
 }
 
@@ -50,14 +45,8 @@ export function gruFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.Ten
   const { B, T, H } = plan;
   const attrs = { masked: s.M !== undefined };
   const UT = transposeOnce(s.U);
-  let carry = tf.zeros([1, B, 5 * H]) as tf.Tensor3D;
-  const carries: tf.Tensor3D[] = new Array(T);
-  for (let k = T - 1; k >= 0; k--) {
-    carry = runGruCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
-    carries[k] = carry;
-  }
-  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 5H]
-  const first = tf.reshape(carry, [B, 5 * H]) as tf.Tensor2D;
+  // C [T, B, 5H]
+  const { C, first } = backwardSteps(T, tf.zeros([1, B, 5 * H]), (carry, k) => runGruCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 3 * H]), UT), tf.slice(first, [0, 3 * H], [B, H]));
   const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
   const dRec = flat(tf.slice(C, [0, 0, 0], [T, B, 3 * H])); // ∂E/∂(h·U + b_h)
@@ -75,16 +64,10 @@ export function gruRbFusedForward(
   plan: GruCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, training: boolean,
 ): { records: tf.Tensor3D; hs: tf.Tensor3D; state0: tf.Tensor3D } {
   const { B, T, H } = plan;
-  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, 3 * H]) as tf.Tensor3D;
+  const XP = projectSteps(X, W, b, 3 * H);
   const attrs = { masked: M !== undefined, training };
   const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
-  let state = state0;
-  const recs: tf.Tensor3D[] = [];
-  for (let k = 0; k < T; k++) {
-    state = runGruRbCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
-    recs.push(state);
-  }
-  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  const { records } = forwardSteps(T, state0, (state, k) => runGruRbCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k }));
   return { records, state0, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
 }
 
@@ -92,14 +75,8 @@ export function gruRbFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.T
   const { B, T, H } = plan;
   const attrs = { masked: s.M !== undefined };
   const UT = transposeOnce(s.U);
-  let carry = tf.zeros([1, B, 4 * H]) as tf.Tensor3D;
-  const carries: tf.Tensor3D[] = new Array(T);
-  for (let k = T - 1; k >= 0; k--) {
-    carry = runGruRbCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
-    carries[k] = carry;
-  }
-  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 4H]
-  const first = tf.reshape(carry, [B, 4 * H]) as tf.Tensor2D;
+  // C [T, B, 4H]
+  const { C, first } = backwardSteps(T, tf.zeros([1, B, 4 * H]), (carry, k) => runGruRbCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 2 * H]), tf.slice(UT, [0, 0], [2 * H, H])), tf.slice(first, [0, 2 * H], [B, H]));
   const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
   const dzr = flat(tf.slice(C, [0, 0, 0], [T, B, 2 * H]));

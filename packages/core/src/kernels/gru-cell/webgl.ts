@@ -4,22 +4,22 @@
  * lstm-cell/webgl.ts for why two) — see kernel.ts for the contract.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { backwardMatMul, forwardMatMul, cellProgram, HELPERS, program, type WebGLBackendLike } from '../gpu/webgl-program.js';
+import { backwardMatMul, cellProgram, fieldOf, forwardMatMul, HELPERS, MASK, prevState, recordAt, runStep } from '../gpu/webgl-program.js';
+import { stepSizes } from '../cell-kernel.js';
 import { GRU_CELL, GRU_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
 
 function forwardCell(a: GruCellAttrs, B: number, H: number, R: number): string {
   const at = (name: string, lead: string, col: string) => `rcPick(get${name}(${lead}b, ${col}), b, ${col})`;
   return cellProgram(`${HELPERS}
   float rcValue(int b, int col) {
-    int field = col / ${H};
-    int j = col - field * ${H};
+    ${fieldOf(H)}
     float hp = ${at('State', '0, ', 'j')};
     float z = rcSigmoid(${at('Xp', 'rcStep, ', 'j')} + ${at('Z', '', 'j')});
     float r = rcSigmoid(${at('Xp', 'rcStep, ', `${H} + j`)} + ${at('Z', '', `${H} + j`)});
     float hh = ${at('Z', '', `${2 * H} + j`)} + ${at('Xp', 'rcStep, ', `${3 * H} + j`)};
     float cand = rcTanh(${at('Xp', 'rcStep, ', `${2 * H} + j`)} + r * hh);
     float h = z * hp + (1.0 - z) * cand;
-    ${a.masked ? `h = hp + rcPick(getMask(rcStep, b, 0), b, 0) * (h - hp);` : ''}
+    ${a.masked ? `h = hp + ${MASK} * (h - hp);` : ''}
     if (field == 0) return h;
     if (field == 1) return z;
     if (field == 2) return r;
@@ -29,18 +29,16 @@ function forwardCell(a: GruCellAttrs, B: number, H: number, R: number): string {
 }
 
 function backwardCell(a: GruCellGradAttrs, B: number, H: number): string {
-  const rec = (k: string, off: string) => `rcPick(getRecords(${k}, b, ${off}j), b, ${off}j)`;
   return cellProgram(`${HELPERS}
   float rcValue(int b, int col) {
-    int field = col / ${H};
-    int j = col - field * ${H};
+    ${fieldOf(H)}
     float dhTot = rcPick(getDhTot(b, j), b, j);
-    float z = ${rec('rcStep', `${H} + `)};
-    float r = ${rec('rcStep', `${2 * H} + `)};
-    float cand = ${rec('rcStep', `${3 * H} + `)};
-    float hh = ${rec('rcStep', `${4 * H} + `)};
-    float hp = rcStep == 0 ? rcPick(getState0(0, b, j), b, j) : ${rec('rcStep - 1', '')};
-    float m = ${a.masked ? 'rcPick(getMask(rcStep, b, 0), b, 0)' : '1.0'};
+    float z = ${recordAt(H)};
+    float r = ${recordAt(2 * H)};
+    float cand = ${recordAt(3 * H)};
+    float hh = ${recordAt(4 * H)};
+    float hp = ${prevState('j')};
+    float m = ${a.masked ? MASK : '1.0'};
     float dhN = m * dhTot;
     float dah = dhN * (1.0 - z) * (1.0 - cand * cand);
     if (field == 0) return dhN * (hp - cand) * z * (1.0 - z);
@@ -56,19 +54,12 @@ export const gruCellWebGL: tf.KernelConfig = {
   backendName: 'webgl',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellAttrs;
-    const gl = backend as unknown as WebGLBackendLike;
-    const U = inputs.U as tf.TensorInfo;
-    const state = inputs.state as tf.TensorInfo;
-    const H = U.shape[0]!;
-    const B = state.shape[1]!;
+    const { U, state } = inputs;
+    const { H, B } = stepSizes(inputs);
     const R = a.training ? 5 * H : H;
-    const step = [[a.step]];
-    const Z = gl.runWebGLProgram(program(['state', 'U'], [B, 3 * H], forwardMatMul(H, false)), [state, U], 'float32', step);
-    const names = ['Z', 'Xp', 'state', ...(a.masked ? ['mask'] : [])];
-    const ins = [Z, inputs.xp as tf.TensorInfo, state, ...(a.masked ? [inputs.mask as tf.TensorInfo] : [])];
-    const out = gl.runWebGLProgram(program(names, [1, B, R], forwardCell(a, B, H, R)), ins, 'float32', step);
-    gl.disposeIntermediateTensorInfo(Z);
-    return out;
+    return runStep(backend, a.step,
+      { inputs: { state, U }, outputShape: [B, 3 * H], userCode: forwardMatMul(H, false) },
+      'Z', { inputs: { Xp: inputs.xp, state, mask: a.masked ? inputs.mask : undefined }, outputShape: [1, B, R], userCode: forwardCell(a, B, H, R) });
   },
 };
 
@@ -77,18 +68,9 @@ export const gruCellGradWebGL: tf.KernelConfig = {
   backendName: 'webgl',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellGradAttrs;
-    const gl = backend as unknown as WebGLBackendLike;
-    const UT = inputs.UT as tf.TensorInfo;
-    const H = UT.shape[1]!;
-    const records = inputs.records as tf.TensorInfo;
-    const carry = inputs.carry as tf.TensorInfo;
-    const B = records.shape[1]!;
-    const step = [[a.step]];
-    const dhTot = gl.runWebGLProgram(program(['DH', 'Carry', 'UT'], [B, H], backwardMatMul(H, 3 * H, 3 * H)), [inputs.dH as tf.TensorInfo, carry, UT], 'float32', step);
-    const names = ['DhTot', 'Records', 'State0', ...(a.masked ? ['mask'] : [])];
-    const ins = [dhTot, records, inputs.state0 as tf.TensorInfo, ...(a.masked ? [inputs.mask as tf.TensorInfo] : [])];
-    const out = gl.runWebGLProgram(program(names, [1, B, 5 * H], backwardCell(a, B, H)), ins, 'float32', step);
-    gl.disposeIntermediateTensorInfo(dhTot);
-    return out;
+    const { H, B } = stepSizes(inputs);
+    return runStep(backend, a.step,
+      { inputs: { DH: inputs.dH, Carry: inputs.carry, UT: inputs.UT }, outputShape: [B, H], userCode: backwardMatMul(H, 3 * H, 3 * H) },
+      'DhTot', { inputs: { Records: inputs.records, State0: inputs.state0, mask: a.masked ? inputs.mask : undefined }, outputShape: [1, B, 5 * H], userCode: backwardCell(a, B, H) });
   },
 };

@@ -11,30 +11,14 @@
  * so each U read serves 4 rows; H ≤ 2048.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { backwardMain, backwardThreads, HELPERS, ints, program, ROWS, ROWS_DIV, rows, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
+import { backwardMain, backwardThreads, cellFn, forwardMain, gateVec, HELPERS, prevState, program, ROWS, runStep } from '../gpu/webgpu-program.js';
+import { stepSizes } from '../cell-kernel.js';
 import { GRU_CELL, GRU_CELL_GRAD, GRU_RB_CELL, GRU_RB_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
 
 function forwardCode(a: GruCellAttrs): string {
   return `${HELPERS}
-  fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    if (index >= ${ROWS_DIV('B')} * H) { return; }
-    let j = index % H;
-    let b0 = (index / H) * ${ROWS};
-    ${rows((r) => `let s${r} = min(b0 + ${r}, B - 1) * uniforms.inWidth;
-    var acc${r} = vec3<f32>(0.0);`)}
-    for (var n = 0; n < H; n++) {
-      let u0 = n * 3 * H + j;
-      let u = vec3<f32>(U[u0], U[u0 + H], U[u0 + 2 * H]);
-      ${rows((r) => `acc${r} += state[s${r} + n] * u;`)}
-    }
-    ${rows((r) => `if (b0 + ${r} < B) { cell(b0 + ${r}, j, acc${r}); }`)}
-  }
-  fn cell(b : i32, j : i32, hU : vec3<f32>) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let k = uniforms.step;
+  ${forwardMain('4 * H', () => 'vec3<f32>(0.0)', gateVec('U', 'n * 3 * H + j', 3))}
+  ${cellFn('hU : vec3<f32>', `
     let hp = state[b * uniforms.inWidth + j];
     let x0 = (k * B + b) * 4 * H + j;
     let z = rcSigmoid(xp[x0] + hU.x);
@@ -48,17 +32,14 @@ function forwardCode(a: GruCellAttrs): string {
     ${a.training ? `result[r0 + H + j] = z;
     result[r0 + 2 * H + j] = r;
     result[r0 + 3 * H + j] = cand;
-    result[r0 + 4 * H + j] = hh;` : ''}
-  }`;
+    result[r0 + 4 * H + j] = hh;` : ''}`)}`;
 }
 
 function backwardCode(a: GruCellGradAttrs): string {
   return `${HELPERS}
+  ${prevState('uniforms.units')}
   ${backwardMain('3 * H')}
-  fn cell(b : i32, j : i32, dhU : f32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let k = uniforms.step;
+  ${cellFn('dhU : f32', `
     let R = uniforms.inWidth;
     let q0 = b * uniforms.outWidth;
     let dhTot = dhU + dH[(k * B + b) * H + j] + carry[q0 + 3 * H + j];
@@ -67,12 +48,7 @@ function backwardCode(a: GruCellGradAttrs): string {
     let r = records[r0 + 2 * H + j];
     let cand = records[r0 + 3 * H + j];
     let hh = records[r0 + 4 * H + j];
-    var hp : f32;
-    if (k == 0) {
-      hp = state0[b * H + j];
-    } else {
-      hp = records[((k - 1) * B + b) * R + j];
-    }
+    let hp = rcPrev(b, j);
     let m = ${a.masked ? 'mask[k * B + b]' : '1.0'};
     let dhN = m * dhTot;
     let dah = dhN * (1.0 - z) * (1.0 - cand * cand);
@@ -80,8 +56,7 @@ function backwardCode(a: GruCellGradAttrs): string {
     result[q0 + H + j] = dah * hh * r * (1.0 - r);
     result[q0 + 2 * H + j] = dah * r;
     result[q0 + 3 * H + j] = dhN * z + (1.0 - m) * dhTot;
-    result[q0 + 4 * H + j] = dah;
-  }`;
+    result[q0 + 4 * H + j] = dah;`)}`;
 }
 
 export const gruCellWebGPU: tf.KernelConfig = {
@@ -89,13 +64,11 @@ export const gruCellWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellAttrs;
-    const state = inputs.state as tf.TensorInfo;
-    const H = (inputs.U as tf.TensorInfo).shape[0]!;
-    const B = state.shape[1]!;
+    const { H, B } = stepSizes(inputs);
     const R = a.training ? 5 * H : H;
     const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : [])];
     const p = program(`recurrentGruCell${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / ROWS) * H, forwardCode(a));
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, state.shape[2]!, R]));
+    return runStep(backend, p, inputs, a.step);
   },
 };
 
@@ -104,12 +77,10 @@ export const gruCellGradWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellGradAttrs;
-    const records = inputs.records as tf.TensorInfo;
-    const H = (inputs.UT as tf.TensorInfo).shape[1]!;
-    const B = records.shape[1]!;
+    const { H, B } = stepSizes(inputs);
     const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : [])];
     const p = program(`recurrentGruCellGrad${a.masked ? 'M' : ''}`, names, [1, B, 5 * H], backwardThreads(B, H), backwardCode(a));
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, records.shape[2]!, 5 * H]));
+    return runStep(backend, p, inputs, a.step);
   },
 };
 
@@ -175,11 +146,7 @@ function rbBackwardCode(a: GruCellGradAttrs, H: number): string {
   return `${HELPERS}
   var<workgroup> rcDah : array<f32, ${n * H}>;
   var<workgroup> rcDh : array<f32, ${n * H}>;
-  fn prevH(b : i32, j : i32) -> f32 {
-    let k = uniforms.step;
-    if (k == 0) { return state0[b * uniforms.units + j]; }
-    return records[((k - 1) * uniforms.batch + b) * uniforms.inWidth + j];
-  }
+  ${prevState('uniforms.units')}
   fn main(index : i32) {
     let H = uniforms.units;
     let B = uniforms.batch;
@@ -205,7 +172,7 @@ function rbBackwardCode(a: GruCellGradAttrs, H: number): string {
         rcDah[${r} * H + j] = dah;
         rcDh[${r} * H + j] = dh${r};
         if (b0 + ${r} < B) {
-          result[q${r} + j] = dhN * (prevH(bb${r}, j) - cand) * z * (1.0 - z);
+          result[q${r} + j] = dhN * (rcPrev(bb${r}, j) - cand) * z * (1.0 - z);
           result[q${r} + 3 * H + j] = dah;
         }
       }`)}
@@ -221,7 +188,7 @@ function rbBackwardCode(a: GruCellGradAttrs, H: number): string {
         let z = records[r${r} + H + j];
         let rr = records[r${r} + 2 * H + j];
         let dhTot = rcDh[${r} * H + j];
-        result[q${r} + H + j] = dq${r} * prevH(bb${r}, j) * rr * (1.0 - rr);
+        result[q${r} + H + j] = dq${r} * rcPrev(bb${r}, j) * rr * (1.0 - rr);
         result[q${r} + 2 * H + j] = dq${r} * rr + m${r} * dhTot * z + (1.0 - m${r}) * dhTot;
       }`)}
     }
@@ -233,13 +200,11 @@ export const gruRbCellWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellAttrs;
-    const state = inputs.state as tf.TensorInfo;
-    const H = (inputs.U as tf.TensorInfo).shape[0]!;
-    const B = state.shape[1]!;
+    const { H, B } = stepSizes(inputs);
     const R = a.training ? 4 * H : H;
     const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : [])];
     const p = rowProgram(`recurrentGruRbCell${H}${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / rbRows(H)), rbForwardCode(a, H));
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, state.shape[2]!, R]));
+    return runStep(backend, p, inputs, a.step);
   },
 };
 
@@ -248,11 +213,9 @@ export const gruRbCellGradWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as GruCellGradAttrs;
-    const records = inputs.records as tf.TensorInfo;
-    const H = (inputs.UT as tf.TensorInfo).shape[1]!;
-    const B = records.shape[1]!;
+    const { H, B } = stepSizes(inputs);
     const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : [])];
     const p = rowProgram(`recurrentGruRbCellGrad${H}${a.masked ? 'M' : ''}`, names, [1, B, 4 * H], Math.ceil(B / rbRows(H)), rbBackwardCode(a, H));
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([a.step, H, B, records.shape[2]!, 4 * H]));
+    return runStep(backend, p, inputs, a.step);
   },
 };

@@ -47,36 +47,25 @@
  * cpu and wasm.)
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { checkPaired, cols, hasKernels, runCellKernel, stepOf, type StepAttrs, type StepGradInputs, type StepInputs } from '../cell-kernel.js';
 
 export const LSTM_CELL = 'RecurrentLstmCell';
 export const LSTM_CELL_GRAD = 'RecurrentLstmCellGrad';
 
-export interface LstmCellAttrs {
-  step: number;
+export interface LstmCellAttrs extends StepAttrs {
   coupled: boolean;
   peephole: boolean;
-  masked: boolean;
-  /** Write the training record (h | c | ĉn | acts) rather than h | c. */
-  training: boolean;
+  // `training`: write the training record (h | c | ĉn | acts) rather than h | c.
 }
 
 export type LstmCellGradAttrs = Omit<LstmCellAttrs, 'training'>;
 
-export interface LstmCellInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state: tf.Tensor3D;
-  mask?: tf.Tensor3D;
+export interface LstmCellInputs extends StepInputs {
   peephole?: tf.Tensor2D;
 }
 
-export interface LstmCellGradInputs {
-  records: tf.Tensor3D;
+export interface LstmCellGradInputs extends StepGradInputs {
   state0: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry: tf.Tensor3D;
-  mask?: tf.Tensor3D;
   peephole?: tf.Tensor2D;
 }
 
@@ -90,35 +79,26 @@ export function carryWidth(H: number, gates: number): number {
 
 /** Whether the active backend has both fused kernels. */
 export function hasLstmCellKernels(): boolean {
-  const name = tf.getBackend();
-  return tf.getKernel(LSTM_CELL, name) !== undefined && tf.getKernel(LSTM_CELL_GRAD, name) !== undefined;
-}
-
-function named(inputs: object): tf.NamedTensorMap {
-  return Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)) as tf.NamedTensorMap;
+  return hasKernels(LSTM_CELL, LSTM_CELL_GRAD);
 }
 
 function checkOptional(attrs: LstmCellGradAttrs, inputs: { mask?: tf.Tensor; peephole?: tf.Tensor }, op: string): void {
-  if (attrs.masked !== (inputs.mask !== undefined)) throw new Error(`${op}: masked is ${attrs.masked} but mask was ${inputs.mask ? '' : 'not '}given; pass both or neither`);
-  if (attrs.peephole !== (inputs.peephole !== undefined)) throw new Error(`${op}: peephole is ${attrs.peephole} but the peephole tensor was ${inputs.peephole ? '' : 'not '}given; pass both or neither`);
+  checkPaired(op, 'masked', attrs.masked, 'mask', inputs.mask);
+  checkPaired(op, 'peephole', attrs.peephole, 'the peephole tensor', inputs.peephole);
 }
 
 /** One forward step: the kernel where registered, else the composite. */
 export function runLstmCell(inputs: LstmCellInputs, attrs: LstmCellAttrs): tf.Tensor3D {
   checkOptional(attrs, inputs, LSTM_CELL);
-  if (tf.getKernel(LSTM_CELL, tf.getBackend()) === undefined) return lstmCellComposite(inputs, attrs);
-  return tf.engine().runKernel(LSTM_CELL, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(LSTM_CELL, inputs, attrs, lstmCellComposite);
 }
 
 /** One backward step: the kernel where registered, else the composite. */
 export function runLstmCellGrad(inputs: LstmCellGradInputs, attrs: LstmCellGradAttrs): tf.Tensor3D {
   checkOptional(attrs, inputs, LSTM_CELL_GRAD);
-  if (tf.getKernel(LSTM_CELL_GRAD, tf.getBackend()) === undefined) return lstmCellGradComposite(inputs, attrs);
-  return tf.engine().runKernel(LSTM_CELL_GRAD, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(LSTM_CELL_GRAD, inputs, attrs, lstmCellGradComposite);
 }
 
-const cols = (x: tf.Tensor2D, from: number, width: number) => tf.slice(x, [0, from], [x.shape[0], width]) as tf.Tensor2D;
-const stepOf = (x: tf.Tensor3D, k: number) => tf.reshape(tf.slice(x, [k, 0, 0], [1, x.shape[1], x.shape[2]]), [x.shape[1], x.shape[2]]) as tf.Tensor2D;
 const peepRow = (p: tf.Tensor2D | undefined, r: number) => (p === undefined ? undefined : tf.reshape(tf.slice(p, [r, 0], [1, p.shape[1]]), [p.shape[1]]));
 
 /** The forward contract in plain tfjs ops. */

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends, isGpuBackend, tolerances } from '../../testing/index.js';
 import '../register.js';
-import { countLaunches } from '../gpu/launches.js';
+import { expectLaunchesPerStep } from '../gpu/launches.js';
+import { expectBackwardAgrees, stepMask } from '../cell-checks.js';
 import { lstm } from '../../ops/lstm.js';
 import { carryWidth, hasLstmCellKernels, lstmCellComposite, lstmCellGradComposite, recordWidth, runLstmCell, runLstmCellGrad, type LstmCellAttrs } from './kernel.js';
 
@@ -43,7 +44,7 @@ describeBackends('RecurrentLstmCell', (backend) => {
   it('ops.lstm: one kernel per step each way, nothing else per step (launches counted)', async () => {
     const perStep = backend === 'webgl' ? 2 : 1; // webgl: matMul program + cell program (webgl.ts)
     const I = 3;
-    const counts = await countLaunches(backend, async (T, training) => {
+    await expectLaunchesPerStep(backend, perStep, async (T, training) => {
       const x = tf.randomNormal([2, T, I], 0, 1, 'float32', 1) as tf.Tensor3D;
       const W = tf.randomNormal([I, 4 * H], 0, 0.3, 'float32', 2) as tf.Tensor2D;
       const U = tf.randomNormal([H, 4 * H], 0, 0.3, 'float32', 3) as tf.Tensor2D;
@@ -53,12 +54,6 @@ describeBackends('RecurrentLstmCell', (backend) => {
         tf.sum(lstm(x as tf.Tensor3D, { kernel: W as tf.Tensor2D, recurrentKernel: U as tf.Tensor2D, peephole: { i: p, f: p, o: p } }, { mask }).sequence);
       return { run: () => (training ? tf.grads(run)([x, W, U]) : [run(x, W, U)]), dispose: () => tf.dispose([x, W, U, p, mask]) };
     });
-    for (const { training, ours, others } of counts) {
-      expect(ours, `our programs per step (training: ${training})`).toBe(perStep * (training ? 2 : 1));
-      // The one concat of the records (and of the carries) adds a fraction: webgpu splits a concat into
-      // programs of at most 7 inputs. A per-step pack, unpack or slice would add at least 1.
-      expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
-    }
   });
 
   // H = 6: webgl's cell programs work on whole texels; H = 5 (masked cases only, to save time):
@@ -71,7 +66,7 @@ describeBackends('RecurrentLstmCell', (backend) => {
       const xp = r([T, B, G * H], 1) as tf.Tensor3D;
       const U = tf.mul(r([H, G * H], 2), 0.5) as tf.Tensor2D;
       const state0 = r([1, B, 2 * H], 3) as tf.Tensor3D;
-      const mask = v.masked ? (tf.tensor3d([1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0], [T, B, 1])) : undefined;
+      const mask = v.masked ? stepMask() : undefined;
       const peephole = v.peephole ? (r([3, H], 4) as tf.Tensor2D) : undefined;
       const before = tf.memory().numTensors;
       for (const training of [false, true]) {
@@ -96,13 +91,9 @@ describeBackends('RecurrentLstmCell', (backend) => {
       const records = tf.concat(recs, 0) as tf.Tensor3D;
       const dH = r([T, B, H], 5) as tf.Tensor3D;
       const carry = r([1, B, carryWidth(H, G)], 6) as tf.Tensor3D;
-      for (let step = 0; step < T; step++) {
-        const inputs = { records, state0, dH, UT: tf.transpose(U) as tf.Tensor2D, carry, mask, peephole };
-        const got = runLstmCellGrad(inputs, { ...v, step });
-        const want = lstmCellGradComposite(inputs, { ...v, step });
-        expect(Array.from(await got.data()), `step ${step}`).toHaveRelativeError(Array.from(await want.data()), tol.forward);
-        tf.dispose([got, want, inputs.UT]);
-      }
+      await expectBackwardAgrees(T, U, (UT) => ({ records, state0, dH, UT, carry, mask, peephole }),
+        (inputs, step) => runLstmCellGrad(inputs, { ...v, step }),
+        (inputs, step) => lstmCellGradComposite(inputs, { ...v, step }), tol.forward);
       tf.dispose([...recs, records, dH, carry]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([xp, U, state0, ...(mask ? [mask] : []), ...(peephole ? [peephole] : [])]);

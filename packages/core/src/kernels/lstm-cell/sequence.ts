@@ -7,8 +7,9 @@
  * `reverse`), time-major.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
-import { carryWidth, recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
+import { matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
+import { recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
 
 export interface LstmCellPlan {
   B: number;
@@ -42,16 +43,10 @@ export function lstmFusedForward(
   P: tf.Tensor2D | undefined, M: tf.Tensor3D | undefined, training: boolean,
 ): FusedForward {
   const { B, T, H, gates, coupled, peephole } = plan;
-  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, gates * H]) as tf.Tensor3D;
+  const XP = projectSteps(X, W, b, gates * H);
   const state0 = tf.expandDims(tf.concat([h0, c0], 1), 0) as tf.Tensor3D;
   const attrs = { coupled, peephole, masked: M !== undefined, training };
-  let state = state0;
-  const recs: tf.Tensor3D[] = [];
-  for (let k = 0; k < T; k++) {
-    state = runLstmCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M, peephole: P }, { ...attrs, step: k });
-    recs.push(state);
-  }
-  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  const { records, last: state } = forwardSteps(T, state0, (state, k) => runLstmCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M, peephole: P }, { ...attrs, step: k }));
   const R = recordWidth(H, gates, training);
   const last = tf.reshape(state, [B, R]) as tf.Tensor2D;
   return {
@@ -83,16 +78,10 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const { B, T, H, gates, coupled, peephole } = plan;
   const GH = gates * H;
   const attrs = { coupled, peephole, masked: s.M !== undefined };
-  let carry = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
-  const carries: tf.Tensor3D[] = new Array(T);
+  const carry0 = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
   const UT = transposeOnce(s.U);
-  for (let k = T - 1; k >= 0; k--) {
-    carry = runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k });
-    carries[k] = carry;
-  }
-  const CW = carryWidth(H, gates);
-  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, CW]
-  const first = tf.reshape(carry, [B, CW]) as tf.Tensor2D;
+  // C [T, B, GH + 2H] (kernel.ts carryWidth)
+  const { C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
   const dc0 = tf.slice(first, [0, GH], [B, H]);
   const dZflat = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, GH]), [T * B, GH]) as tf.Tensor2D;

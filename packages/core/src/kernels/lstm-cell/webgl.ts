@@ -17,7 +17,8 @@
  * gpu/webgl-program.ts `cellProgram`), which is what brings them down to a fraction of the matMul.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { backwardMatMul, forwardMatMul, cellProgram, HELPERS, program, type WebGLBackendLike } from '../gpu/webgl-program.js';
+import { backwardMatMul, cellProgram, fieldOf, forwardMatMul, HELPERS, MASK, prevState, recordAt, runStep } from '../gpu/webgl-program.js';
+import { stepSizes } from '../cell-kernel.js';
 import { carryWidth, LSTM_CELL, LSTM_CELL_GRAD, recordWidth, type LstmCellAttrs, type LstmCellGradAttrs } from './kernel.js';
 
 function forwardCell(a: LstmCellAttrs, B: number, H: number, R: number): string {
@@ -27,8 +28,7 @@ function forwardCell(a: LstmCellAttrs, B: number, H: number, R: number): string 
   const used = a.training ? fields : fields.slice(0, 2);
   return cellProgram(`${HELPERS}
   float rcValue(int b, int col) {
-    int field = col / ${H};
-    int j = col - field * ${H};
+    ${fieldOf(H)}
     float hp = rcPick(getState(0, b, j), b, j);
     float cp = rcPick(getState(0, b, ${H} + j), b, ${H} + j);
     ${a.coupled
@@ -44,7 +44,7 @@ function forwardCell(a: LstmCellAttrs, B: number, H: number, R: number): string 
     float o = rcSigmoid(${z(3)}${peep(2, 'cn')});`}
     float h = o * rcTanh(cn);
     float c = cn;
-    ${a.masked ? `float m = rcPick(getMask(rcStep, b, 0), b, 0);
+    ${a.masked ? `float m = ${MASK};
     h = hp + m * (h - hp);
     c = cp + m * (cn - cp);` : ''}
     ${used.map((v, k) => `if (field == ${k}) return ${v};`).join('\n    ')}
@@ -53,27 +53,24 @@ function forwardCell(a: LstmCellAttrs, B: number, H: number, R: number): string 
 }
 
 function backwardCell(a: LstmCellGradAttrs, B: number, H: number, G: number, CW: number): string {
-  const rec = (off: string) => `rcPick(getRecords(rcStep, b, ${off} + j), b, ${off} + j)`;
   const GH = G * H;
   const p = (r: number) => `rcPick(getPeephole(${r}, j), ${r}, j)`;
   return cellProgram(`${HELPERS}
   float rcValue(int b, int col) {
-    int field = col / ${H};
-    int j = col - field * ${H};
+    ${fieldOf(H)}
     float dhTot = rcPick(getDhTot(b, j), b, j);
     float dcCarry = rcPick(getCarry(0, b, ${GH} + j), b, ${GH} + j);
-    float cPrev = rcStep == 0 ? rcPick(getState0(0, b, ${H} + j), b, ${H} + j)
-                            : rcPick(getRecords(rcStep - 1, b, ${H} + j), b, ${H} + j);
-    float cn = ${rec(`${2 * H}`)};
+    float cPrev = ${prevState(`${H} + j`)};
+    float cn = ${recordAt(2 * H)};
     ${a.coupled
-      ? `float f = ${rec(`${3 * H}`)};
-    float cand = ${rec(`${4 * H}`)};
-    float o = ${rec(`${5 * H}`)};`
-      : `float i = ${rec(`${3 * H}`)};
-    float f = ${rec(`${4 * H}`)};
-    float cand = ${rec(`${5 * H}`)};
-    float o = ${rec(`${6 * H}`)};`}
-    float m = ${a.masked ? 'rcPick(getMask(rcStep, b, 0), b, 0)' : '1.0'};
+      ? `float f = ${recordAt(3 * H)};
+    float cand = ${recordAt(4 * H)};
+    float o = ${recordAt(5 * H)};`
+      : `float i = ${recordAt(3 * H)};
+    float f = ${recordAt(4 * H)};
+    float cand = ${recordAt(5 * H)};
+    float o = ${recordAt(6 * H)};`}
+    float m = ${a.masked ? MASK : '1.0'};
     float dhN = m * dhTot;
     float tc = rcTanh(cn);
     float dzo = dhN * tc * o * (1.0 - o);
@@ -104,20 +101,13 @@ export const lstmCellWebGL: tf.KernelConfig = {
   backendName: 'webgl',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as LstmCellAttrs;
-    const gl = backend as unknown as WebGLBackendLike;
-    const U = inputs.U as tf.TensorInfo;
-    const state = inputs.state as tf.TensorInfo;
-    const [H, GH] = U.shape as [number, number];
-    const G = GH / H;
-    const B = state.shape[1]!;
-    const R = recordWidth(H, G, a.training);
-    const step = [[a.step]];
-    const Z = gl.runWebGLProgram(program(['xp', 'state', 'U'], [B, GH], forwardMatMul(H)), [inputs.xp as tf.TensorInfo, state, U], 'float32', step);
-    const names = ['Z', 'state', ...(a.masked ? ['mask'] : []), ...(a.peephole ? ['peephole'] : [])];
-    const ins = [Z, state, ...(a.masked ? [inputs.mask as tf.TensorInfo] : []), ...(a.peephole ? [inputs.peephole as tf.TensorInfo] : [])];
-    const out = gl.runWebGLProgram(program(names, [1, B, R], forwardCell(a, B, H, R)), ins, 'float32', step);
-    gl.disposeIntermediateTensorInfo(Z);
-    return out;
+    const { U, state } = inputs;
+    const { H, GH, B } = stepSizes(inputs);
+    const R = recordWidth(H, GH / H, a.training);
+    const optional = { mask: a.masked ? inputs.mask : undefined, peephole: a.peephole ? inputs.peephole : undefined };
+    return runStep(backend, a.step,
+      { inputs: { xp: inputs.xp, state, U }, outputShape: [B, GH], userCode: forwardMatMul(H) },
+      'Z', { inputs: { state, ...optional }, outputShape: [1, B, R], userCode: forwardCell(a, B, H, R) });
   },
 };
 
@@ -126,20 +116,12 @@ export const lstmCellGradWebGL: tf.KernelConfig = {
   backendName: 'webgl',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as LstmCellGradAttrs;
-    const gl = backend as unknown as WebGLBackendLike;
-    const UT = inputs.UT as tf.TensorInfo;
-    const records = inputs.records as tf.TensorInfo;
-    const carry = inputs.carry as tf.TensorInfo;
-    const [GH, H] = UT.shape as [number, number];
+    const { H, GH, B } = stepSizes(inputs);
     const G = GH / H;
-    const B = records.shape[1]!;
     const CW = carryWidth(H, G);
-    const step = [[a.step]];
-    const dhTot = gl.runWebGLProgram(program(['DH', 'Carry', 'UT'], [B, H], backwardMatMul(H, GH, GH + H)), [inputs.dH as tf.TensorInfo, carry, UT], 'float32', step);
-    const names = ['DhTot', 'Carry', 'Records', 'State0', ...(a.masked ? ['mask'] : []), ...(a.peephole ? ['peephole'] : [])];
-    const ins = [dhTot, carry, records, inputs.state0 as tf.TensorInfo, ...(a.masked ? [inputs.mask as tf.TensorInfo] : []), ...(a.peephole ? [inputs.peephole as tf.TensorInfo] : [])];
-    const out = gl.runWebGLProgram(program(names, [1, B, CW], backwardCell(a, B, H, G, CW)), ins, 'float32', step);
-    gl.disposeIntermediateTensorInfo(dhTot);
-    return out;
+    const optional = { mask: a.masked ? inputs.mask : undefined, peephole: a.peephole ? inputs.peephole : undefined };
+    return runStep(backend, a.step,
+      { inputs: { DH: inputs.dH, Carry: inputs.carry, UT: inputs.UT }, outputShape: [B, H], userCode: backwardMatMul(H, GH, GH + H) },
+      'DhTot', { inputs: { Carry: inputs.carry, Records: inputs.records, State0: inputs.state0, ...optional }, outputShape: [1, B, CW], userCode: backwardCell(a, B, H, G, CW) });
   },
 };

@@ -10,41 +10,16 @@
  * its own (b, j) and the previous step's record, so the step needs no second pass and no barrier.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { backwardMain, backwardThreads, HELPERS, ints, program, ROWS, ROWS_DIV, rows, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
+import { backwardMain, backwardThreads, cellFn, forwardMain, gateVec, HELPERS, prevState, program, ROWS, runStep } from '../gpu/webgpu-program.js';
+import { stepSizes } from '../cell-kernel.js';
 import { carryWidth, LSTM_CELL, LSTM_CELL_GRAD, recordWidth, type LstmCellAttrs, type LstmCellGradAttrs } from './kernel.js';
-
-/** Pre-activation sums of gate g as a vec4 of (g0, g1, g2, g3), g3 = 0 when coupled. */
-function gateVec(buf: string, at: string, G: number): string {
-  const parts = [0, 1, 2, 3].map((g) => (g < G ? `${buf}[${at} + ${g} * H]` : '0.0'));
-  return `vec4<f32>(${parts.join(', ')})`;
-}
 
 function forwardCode(a: LstmCellAttrs): string {
   const G = a.coupled ? 3 : 4;
   const peep = (r: number, c: string) => (a.peephole ? ` + peephole[${r} * H + j] * ${c}` : '');
   return `${HELPERS}
-  fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    if (index >= ${ROWS_DIV('B')} * H) { return; }
-    let GH = ${G} * H;
-    let j = index % H;
-    let b0 = (index / H) * ${ROWS};
-    let k = uniforms.step;
-    ${rows((r) => `let s${r} = min(b0 + ${r}, B - 1) * uniforms.inWidth;
-    let x${r} = (k * B + min(b0 + ${r}, B - 1)) * GH + j;
-    var acc${r} = ${gateVec('xp', `x${r}`, G)};`)}
-    for (var n = 0; n < H; n++) {
-      let u0 = n * GH + j;
-      let u = ${gateVec('U', 'u0', G)};
-      ${rows((r) => `acc${r} += state[s${r} + n] * u;`)}
-    }
-    ${rows((r) => `if (b0 + ${r} < B) { cell(b0 + ${r}, j, acc${r}); }`)}
-  }
-  fn cell(b : i32, j : i32, acc : vec4<f32>) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let k = uniforms.step;
+  ${forwardMain(`${G} * H`, (x) => gateVec('xp', x, G, 4), gateVec('U', `n * ${G} * H + j`, G, 4))}
+  ${cellFn('acc : vec4<f32>', `
     let s0 = b * uniforms.inWidth;
     let hp = state[s0 + j];
     let cp = state[s0 + H + j];
@@ -68,30 +43,22 @@ function forwardCode(a: LstmCellAttrs): string {
     result[r0 + j] = h;
     result[r0 + H + j] = c;
     ${a.training ? `result[r0 + 2 * H + j] = cn;
-    ${(a.coupled ? ['f', 'cand', 'o'] : ['i', 'f', 'cand', 'o']).map((v, g) => `result[r0 + ${3 + g} * H + j] = ${v};`).join('\n    ')}` : ''}
-  }`;
+    ${(a.coupled ? ['f', 'cand', 'o'] : ['i', 'f', 'cand', 'o']).map((v, g) => `result[r0 + ${3 + g} * H + j] = ${v};`).join('\n    ')}` : ''}`)}`;
 }
 
 function backwardCode(a: LstmCellGradAttrs): string {
   const G = a.coupled ? 3 : 4;
   return `${HELPERS}
+  ${prevState('2 * uniforms.units')}
   ${backwardMain(`${G} * H`)}
-  fn cell(b : i32, j : i32, dhU : f32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
+  ${cellFn('dhU : f32', `
     let GH = ${G} * H;
-    let k = uniforms.step;
     let R = uniforms.inWidth;
     let CW = uniforms.outWidth;
     let q0 = b * CW;
     let dhTot = dhU + dH[(k * B + b) * H + j] + carry[q0 + GH + H + j];
     let dcCarry = carry[q0 + GH + j];
-    var cPrev : f32;
-    if (k == 0) {
-      cPrev = state0[b * 2 * H + H + j];
-    } else {
-      cPrev = records[((k - 1) * B + b) * R + H + j];
-    }
+    let cPrev = rcPrev(b, H + j);
     let r0 = (k * B + b) * R;
     let cn = records[r0 + 2 * H + j];
     ${a.coupled
@@ -124,8 +91,7 @@ function backwardCode(a: LstmCellGradAttrs): string {
     result[q0 + 2 * H + j] = dzc;
     result[q0 + 3 * H + j] = dzo;`}
     result[q0 + GH + j] = dcPrev;
-    result[q0 + GH + H + j] = (1.0 - m) * dhTot;
-  }`;
+    result[q0 + GH + H + j] = (1.0 - m) * dhTot;`)}`;
 }
 
 const flags = (a: LstmCellGradAttrs) => `${a.coupled ? 'C' : ''}${a.peephole ? 'P' : ''}${a.masked ? 'M' : ''}`;
@@ -135,15 +101,11 @@ export const lstmCellWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as LstmCellAttrs;
-    const U = inputs.U as tf.TensorInfo;
-    const state = inputs.state as tf.TensorInfo;
-    const [H, GH] = U.shape as [number, number];
-    const B = state.shape[1]!;
+    const { H, GH, B } = stepSizes(inputs);
     const R = recordWidth(H, GH / H, a.training);
     const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : []), ...(a.peephole ? ['peephole'] : [])];
     const p = program(`recurrentLstmCell${flags(a)}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / ROWS) * H, forwardCode(a));
-    const uniforms = ints([a.step, H, B, state.shape[2]!, R]);
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', uniforms);
+    return runStep(backend, p, inputs, a.step);
   },
 };
 
@@ -152,13 +114,10 @@ export const lstmCellGradWebGPU: tf.KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as LstmCellGradAttrs;
-    const records = inputs.records as tf.TensorInfo;
-    const [GH, H] = (inputs.UT as tf.TensorInfo).shape as [number, number];
-    const B = records.shape[1]!;
+    const { H, GH, B } = stepSizes(inputs);
     const CW = carryWidth(H, GH / H);
     const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : []), ...(a.peephole ? ['peephole'] : [])];
     const p = program(`recurrentLstmCellGrad${flags(a)}`, names, [1, B, CW], backwardThreads(B, H), backwardCode(a));
-    const uniforms = ints([a.step, H, B, records.shape[2]!, CW]);
-    return (backend as unknown as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', uniforms);
+    return runStep(backend, p, inputs, a.step);
   },
 };

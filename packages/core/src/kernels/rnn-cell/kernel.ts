@@ -24,77 +24,52 @@
  * registered (ops.simpleRnn keeps its own composite loop there).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { checkPaired, cols, hasKernels, masked, prevH, runCellKernel, stepOf, type StepAttrs, type StepGradInputs, type StepInputs } from '../cell-kernel.js';
 
 export const RNN_CELL = 'RecurrentRnnCell';
 export const RNN_CELL_GRAD = 'RecurrentRnnCellGrad';
 
 export type RnnActivation = 'tanh' | 'relu';
 
-export interface RnnCellAttrs {
-  step: number;
+export interface RnnCellAttrs extends StepAttrs {
   activation: RnnActivation;
-  masked: boolean;
-  training: boolean;
 }
 
 export type RnnCellGradAttrs = Omit<RnnCellAttrs, 'training'>;
 
-export interface RnnCellInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
+export type RnnCellInputs = StepInputs;
 
-export interface RnnCellGradInputs {
-  records: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
+export type RnnCellGradInputs = StepGradInputs;
 
 /** Whether the active backend has both fused kernels. */
 export function hasRnnCellKernels(): boolean {
-  const name = tf.getBackend();
-  return tf.getKernel(RNN_CELL, name) !== undefined && tf.getKernel(RNN_CELL_GRAD, name) !== undefined;
-}
-
-function named(inputs: object): tf.NamedTensorMap {
-  return Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)) as tf.NamedTensorMap;
+  return hasKernels(RNN_CELL, RNN_CELL_GRAD);
 }
 
 function checkMaskInput(attrs: RnnCellGradAttrs, mask: tf.Tensor | undefined, op: string): void {
-  if (attrs.masked !== (mask !== undefined)) throw new Error(`${op}: masked is ${attrs.masked} but mask was ${mask ? '' : 'not '}given; pass both or neither`);
+  checkPaired(op, 'masked', attrs.masked, 'mask', mask);
 }
 
 /** One forward step: the kernel where registered, else the composite. */
 export function runRnnCell(inputs: RnnCellInputs, attrs: RnnCellAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, RNN_CELL);
-  if (tf.getKernel(RNN_CELL, tf.getBackend()) === undefined) return rnnCellComposite(inputs, attrs);
-  return tf.engine().runKernel(RNN_CELL, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(RNN_CELL, inputs, attrs, rnnCellComposite);
 }
 
 /** One backward step: the kernel where registered, else the composite. */
 export function runRnnCellGrad(inputs: RnnCellGradInputs, attrs: RnnCellGradAttrs): tf.Tensor3D {
   checkMaskInput(attrs, inputs.mask, RNN_CELL_GRAD);
-  if (tf.getKernel(RNN_CELL_GRAD, tf.getBackend()) === undefined) return rnnCellGradComposite(inputs, attrs);
-  return tf.engine().runKernel(RNN_CELL_GRAD, named(inputs), attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return runCellKernel(RNN_CELL_GRAD, inputs, attrs, rnnCellGradComposite);
 }
-
-const cols = (x: tf.Tensor2D, from: number, width: number) => tf.slice(x, [0, from], [x.shape[0], width]) as tf.Tensor2D;
-const stepOf = (x: tf.Tensor3D, k: number) => tf.reshape(tf.slice(x, [k, 0, 0], [1, x.shape[1], x.shape[2]]), [x.shape[1], x.shape[2]]) as tf.Tensor2D;
 
 /** The forward contract in plain tfjs ops. */
 export function rnnCellComposite(inputs: RnnCellInputs, attrs: RnnCellAttrs): tf.Tensor3D {
   return tf.tidy(() => {
     const { xp, U, state, mask } = inputs;
-    const H = U.shape[0];
-    const B = state.shape[1];
-    const hp = cols(tf.reshape(state, [B, state.shape[2]]) as tf.Tensor2D, 0, H);
+    const hp = prevH(state, U.shape[0]);
     const a = tf.add(stepOf(xp, attrs.step), tf.matMul(hp, U));
     const hn = attrs.activation === 'relu' ? tf.relu(a) : tf.tanh(a);
-    const h = mask === undefined ? hn : tf.add(hp, tf.mul(stepOf(mask, attrs.step), tf.sub(hn, hp)));
+    const h = masked(hp, hn, mask, attrs.step);
     return tf.expandDims(attrs.training ? tf.concat([h, hn], 1) : h, 0) as tf.Tensor3D;
   });
 }

@@ -5,7 +5,8 @@
  * time-major, in processing order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runRnnCell, runRnnCellGrad, type RnnActivation } from './kernel.js';
 
 export interface RnnCellPlan {
@@ -19,15 +20,9 @@ export function rnnFusedForward(
   plan: RnnCellPlan, X: tf.Tensor3D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor, h0: tf.Tensor, M: tf.Tensor3D | undefined, training: boolean,
 ): { records: tf.Tensor3D; hs: tf.Tensor3D } {
   const { B, T, H, activation } = plan;
-  const XP = tf.reshape(affine(tf.reshape(X, [T * B, -1]), W, b), [T, B, H]) as tf.Tensor3D;
+  const XP = projectSteps(X, W, b, H);
   const attrs = { activation, masked: M !== undefined, training };
-  let state = tf.expandDims(h0, 0) as tf.Tensor3D;
-  const recs: tf.Tensor3D[] = [];
-  for (let k = 0; k < T; k++) {
-    state = runRnnCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k });
-    recs.push(state);
-  }
-  const records = T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D);
+  const { records } = forwardSteps(T, tf.expandDims(h0, 0) as tf.Tensor3D, (state, k) => runRnnCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k }));
   return { records, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
 }
 
@@ -44,15 +39,9 @@ export interface RnnFusedSaved {
 export function rnnFusedBackward(plan: RnnCellPlan, s: RnnFusedSaved, dH: tf.Tensor3D) {
   const { B, T, H, activation } = plan;
   const attrs = { activation, masked: s.M !== undefined };
-  let carry = tf.zeros([1, B, 2 * H]) as tf.Tensor3D;
-  const carries: tf.Tensor3D[] = new Array(T);
   const UT = transposeOnce(s.U);
-  for (let k = T - 1; k >= 0; k--) {
-    carry = runRnnCellGrad({ records: s.records, dH, UT, carry, mask: s.M }, { ...attrs, step: k });
-    carries[k] = carry;
-  }
-  const C = T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D); // [T, B, 2H]
-  const first = tf.reshape(carry, [B, 2 * H]) as tf.Tensor2D;
+  // C [T, B, 2H]
+  const { C, first } = backwardSteps(T, tf.zeros([1, B, 2 * H]), (carry, k) => runRnnCellGrad({ records: s.records, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, H]), UT), tf.slice(first, [0, H], [B, H]));
   const dA = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, H]), [T * B, H]) as tf.Tensor2D;
   const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
