@@ -2,12 +2,14 @@
  * What the sequence loops over the fused cell kernels share (lstm-cell, gru-cell, rnn-cell
  * `sequence.ts`): the input projection of all steps as one matMul, the forward loop that feeds
  * each step's record to the next, and the backward loop that feeds each step's carry to the one
- * before; each loop gathers its per-step outputs with one concat at the end. Also the unpacking
+ * before; each loop gathers its per-step outputs at the end with one `RecurrentGatherSteps`
+ * (gather-steps/kernel.ts: a concat, where webgl has a direct kernel). Also the unpacking
  * of the ops' customGrad arguments into those loops' inputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { affine } from '../ops/internal/math.js';
 import { maskSteps, toSteps } from '../ops/internal/time.js';
+import { gatherSteps } from './gather-steps/kernel.js';
 
 /** x·W + b of every step: X [T, B, I] → [T, B, width]. */
 export function projectSteps(X: tf.Tensor3D, W: tf.Tensor, b: tf.Tensor, width: number): tf.Tensor3D {
@@ -23,14 +25,15 @@ export function forwardSteps(T: number, state0: tf.Tensor3D, step: (state: tf.Te
     state = step(state, k);
     recs.push(state);
   }
-  return { records: T === 1 ? state : (tf.concat(recs, 0) as tf.Tensor3D), last: state };
+  return { records: T === 1 ? state : gatherSteps(recs), last: state };
 }
 
 /**
  * k = T−1 … 0, each step given the carry of step k + 1 (`carry0` first): all carries [T, B, W] in
- * step order, and step 0's as [B, W] (what ∂E/∂h0 is formed from).
+ * step order (or only their columns [from, from + width) when `columns` is given), and step 0's
+ * whole carry as [B, W] (what ∂E/∂h0 is formed from).
  */
-export function backwardSteps(T: number, carry0: tf.Tensor3D, step: (carry: tf.Tensor3D, k: number) => tf.Tensor3D): { C: tf.Tensor3D; first: tf.Tensor2D } {
+export function backwardSteps(T: number, carry0: tf.Tensor3D, step: (carry: tf.Tensor3D, k: number) => tf.Tensor3D, columns?: { from: number; width: number }): { C: tf.Tensor3D; first: tf.Tensor2D } {
   let carry = carry0;
   const carries: tf.Tensor3D[] = new Array(T);
   for (let k = T - 1; k >= 0; k--) {
@@ -38,7 +41,8 @@ export function backwardSteps(T: number, carry0: tf.Tensor3D, step: (carry: tf.T
     carries[k] = carry;
   }
   const [, B, W] = carry.shape;
-  return { C: T === 1 ? carry : (tf.concat(carries, 0) as tf.Tensor3D), first: tf.reshape(carry, [B, W]) as tf.Tensor2D };
+  const C = columns ? gatherSteps(carries, columns.from, columns.width) : T === 1 ? carry : gatherSteps(carries);
+  return { C, first: tf.reshape(carry, [B, W]) as tf.Tensor2D };
 }
 
 /**

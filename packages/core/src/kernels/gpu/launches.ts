@@ -58,7 +58,7 @@ export async function countLaunches(backend: string, make: Case): Promise<Launch
 
 /**
  * Asserts `perStep` of our programs per step forward (2·perStep in training) and less than one
- * other program per step: the one concat of the records (and of the carries) adds a fraction —
+ * other program per step: the one gather of the records (and of the carries, gather-steps/kernel.ts) adds a fraction —
  * webgpu splits a concat into programs of at most 7 inputs — while a per-step pack, unpack or
  * slice would add at least 1.
  */

@@ -1,6 +1,6 @@
 /**
  * The reset-after GRU sequence loop over the fused cell kernels (kernel.ts): one launch per step
- * forward and one per step backward, the step records gathered with one concat after each loop.
+ * forward and one per step backward, the step records gathered after each loop with one `gatherSteps` (gather-steps/kernel.ts).
  * ops.gru takes this path where the active backend registers the kernels of its reset form.
  * Inputs are time-major, in processing order.
  */

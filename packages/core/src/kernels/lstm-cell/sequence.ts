@@ -1,6 +1,6 @@
 /**
  * The LSTM sequence loop over the fused cell kernels (kernel.ts): one launch per step forward and
- * one per step backward, the step records gathered with one concat after each loop.
+ * one per step backward, the step records gathered after each loop with one `gatherSteps` (gather-steps/kernel.ts).
  *
  * ops.lstm takes this path where the active backend registers both kernels; its own per-step loop
  * stays the path everywhere else. Inputs are in processing order (the op flips the time axis for
@@ -80,11 +80,11 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const attrs = { coupled, peephole, masked: s.M !== undefined };
   const carry0 = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
   const UT = transposeOnce(s.U);
-  // C [T, B, GH + 2H] (kernel.ts carryWidth)
-  const { C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }));
+  // C [T, B, GH]: the dz columns of every carry (kernel.ts carryWidth); first: step 0's whole carry
+  const { C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH });
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
   const dc0 = tf.slice(first, [0, GH], [B, H]);
-  const dZflat = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, GH]), [T * B, GH]) as tf.Tensor2D;
+  const dZflat = tf.reshape(C, [T * B, GH]) as tf.Tensor2D;
   const Xflat = tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D;
   const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
   const Hprev = tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D;
