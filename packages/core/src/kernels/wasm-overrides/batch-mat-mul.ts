@@ -3,25 +3,19 @@
  * XNNPACK only when neither operand is transposed (and the batch is 1); any `transposeA` /
  * `transposeB` runs its scalar blocked loop (`cc/kernels/BatchMatMul.cc`), which is what every
  * matMul gradient asks for (dA = dY·Bᵀ, dB = Aᵀ·dY). Here the transposed operand is transposed
- * explicitly (tfjs' wasm `Transpose`, a memory pass) and the product goes down the stock
+ * explicitly (a blocked memory pass, transpose.ts) and the product goes down the stock
  * untransposed path: same values up to float32 summation order, several times faster.
  * A transposed right operand (a weight, in BPTT) is kept for the next step (transpose-cache.ts).
  * An empty shared dimension gives zeros (the stock XNNPACK path returns uninitialised memory).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { TransposeCache } from './transpose-cache.js';
+import { transposeLastTwo as transposeLast2 } from './transpose.js';
 import { runStock, stockWasmKernel, type WasmBackendLike } from './wasm-backend.js';
 
 interface BatchMatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
-}
-
-/** Swaps the last two axes. */
-function transposeLast2(x: tf.TensorInfo, backend: WasmBackendLike): tf.TensorInfo {
-  const rank = x.shape.length;
-  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-  return runStock(tf.Transpose, { inputs: { x }, attrs: { perm }, backend });
 }
 
 /** The shared dimension, or undefined when the operands do not fit (the stock kernel then says why). */

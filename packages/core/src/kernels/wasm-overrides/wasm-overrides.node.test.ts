@@ -71,6 +71,17 @@ describe('wasm kernel overrides', () => {
   });
   afterAll(() => useWasmKernels('fixed'));
 
+  // First, before any test swaps kernels (which re-runs the stock setups): an override must bind
+  // what its stock kernel's setup binds, since other stock kernels call it (Sum over axis 0
+  // transposes through the stock Transpose's wasm function).
+  it('leave the stock kernels that call an overridden one working', () => {
+    const x = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 2, 3]);
+    expect(tf.sum(x, 0).arraySync()).toEqual([[8, 10, 12], [14, 16, 18]]);
+    expect(tf.transpose(x, [2, 0, 1]).shape).toEqual([3, 2, 2]);
+    expect(tf.matMul(tf.ones([2, 3]), tf.ones([4, 3]), false, true).arraySync()).toEqual([[3, 3, 3, 3], [3, 3, 3, 3]]);
+    x.dispose();
+  });
+
   it('are registered by default and can be swapped for the stock kernels', () => {
     expect(wasmKernels()).toBe('fixed');
     expect(tf.getKernel(tf.BatchMatMul, 'wasm')).toBe(batchMatMulWasm);
@@ -237,6 +248,41 @@ describe('wasm kernel overrides', () => {
         });
       }
     }
+  });
+
+  describe('Transpose', () => {
+    const cases: [number[], number[]][] = [
+      [[1, 1], [1, 0]],
+      [[3, 5], [1, 0]],
+      [[17, 9], [1, 0]], // neither side a multiple of the 8-wide tile
+      [[64, 40], [1, 0]],
+      [[2, 3, 5], [0, 2, 1]], // a batch of matrices
+      [[2, 2, 9, 11], [0, 1, 3, 2]],
+      [[0, 4], [1, 0]], // empty
+      [[2, 0, 3], [0, 2, 1]],
+      [[2, 3, 5], [2, 1, 0]], // other permutations: the stock kernel
+      [[2, 3, 5], [1, 0, 2]],
+      [[4], [0]],
+    ];
+    for (const dtype of ['float32', 'int32', 'bool', 'string'] as const) {
+      for (const [shape, perm] of cases) {
+        it(`${dtype} [${shape}] by [${perm}]`, () => {
+          const x = tensor(shape, dtype);
+          const { fixed, stock } = both(() => tf.transpose(x, perm));
+          expect(fixed).toEqual(stock);
+          // strings: tfjs-backend-wasm has no string Transpose; ours passes them on and fails alike
+          expect('error' in fixed[0]!).toBe(dtype === 'string');
+          x.dispose();
+        });
+      }
+    }
+
+    it('moves the values a hand computation expects', () => {
+      // [[0,1,2],[3,4,5]]ᵀ = [[0,3],[1,4],[2,5]]; batch of two: each matrix transposed alone
+      const x = tf.tensor3d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [2, 2, 3]);
+      expect(tf.transpose(x, [0, 2, 1]).arraySync()).toEqual([[[0, 3], [1, 4], [2, 5]], [[6, 9], [7, 10], [8, 11]]]);
+      x.dispose();
+    });
   });
 
   it('keep the gradients of matMul, slice, unstack and split (same as stock)', () => {
