@@ -17,7 +17,7 @@
  * Without peepholes all four gates go through one sigmoid: the candidate's columns are scaled by
  * 2 so that ĉ = 2σ(2z) − 1 = tanh(z).
  *
- * Where the backend registers the fused cell kernels (webgl, webgpu: kernels/lstm-cell), each step
+ * Where the backend registers the fused cell kernels (wasm, webgl, webgpu: kernels/lstm-cell), each step
  * is instead one kernel forward and one backward, matMul included (`lstmFusedWithGrad`).
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,7 +1,7 @@
 /**
  * `RecurrentGatherSteps` (kernel.ts) against values built on the host: part p holds
  * value(t, b, c) = 1000·t + 10·b + c at its global step t, so the expected output is written down
- * directly, not computed with tf.concat. On webgl this is the direct kernel (more parts than
+ * directly, not computed with tf.concat. On webgl and wasm this is the direct kernel (webgl: more parts than
  * WEBGL_MAX_TEXTURES_IN_SHADER go through rounds); elsewhere the composite.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -43,8 +43,8 @@
  *
  * The composites below implement the same contract with plain tfjs ops: the oracle the kernels
  * are tested against, and the fallback of {@link runLstmCell} where no kernel is registered.
- * (`ops.lstm` on backends without the kernels keeps its own per-step composite loop, tuned for
- * cpu and wasm.)
+ * (`ops.lstm` on backends without the kernels — cpu, tensorflow — keeps its own per-step composite
+ * loop. The kernels are registered on wasm, webgl and webgpu.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPaired, cols, hasKernels, runCellKernel, stepOf, type StepAttrs, type StepGradInputs, type StepInputs } from '../cell-kernel.js';

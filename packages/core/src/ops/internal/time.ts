@@ -12,14 +12,24 @@ import { hasTimeStepKernel, runTimeStep, timeStepComposite, type BlockAffine } f
 
 /** [B, T, F] → [T, B, F] in processing order. */
 export function toSteps(x: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
-  const tm = tf.transpose(x, [1, 0, 2]);
-  return reverse ? tf.reverse(tm, 0) : tm;
+  const [B, T, F] = x.shape;
+  return flipTime(swapBatchTime(x, [T, B, F]), reverse);
 }
 
 /** [T, B, F] in processing order → [B, T, F] aligned with input positions. */
 export function fromSteps(y: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
-  const ordered = reverse ? tf.reverse(y, 0) : y;
-  return tf.transpose(ordered, [1, 0, 2]);
+  const [T, B, F] = y.shape;
+  return swapBatchTime(flipTime(y, reverse), [B, T, F]);
+}
+
+/** Swaps the first two axes into `shape`: a reshape (no copy) when either has length 1, as in step-by-step generation. */
+function swapBatchTime(x: tf.Tensor3D, shape: [number, number, number]): tf.Tensor3D {
+  return x.shape[0] === 1 || x.shape[1] === 1 ? tf.reshape(x, shape) : tf.transpose(x, [1, 0, 2]);
+}
+
+/** Reverses the time axis (axis 0) where asked and there is more than one step. */
+function flipTime(x: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
+  return reverse && x.shape[0] > 1 ? tf.reverse(x, 0) : x;
 }
 
 /**
