@@ -5,31 +5,24 @@
  * (gradients), plus final-state semantics, leaks, `tf.variableGrads` / `optimizer.minimize`, and
  * every validation message (cpu only). Tolerances are SPEC.md's accuracy contract
  * (`tolerances(backend)`), relative error per output and per input.
+ * The suites all three ops share are `describeOpOracles` (testing/op-harness.ts); this file
+ * passes it the op, its cases and state, and keeps the op's own suites.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
   MASK_MODES,
-  buildCall,
-  composite,
   describeBackends,
+  describeCompositeOracle,
+  describeOpOracles,
   expectAdamTrainsThrough,
-  expectGradientsClose,
-  expectInputError,
-  expectNoLeaks,
-  expectOutputsClose,
+  expectLikeLayers,
   makeCase,
-  readOutputs,
-  runAndRead,
-  referenceGradients,
-  referenceRun,
   standardCases,
-  tensorGradients,
   tolerances,
-  withCaseTensors,
+  validationChecker,
   type Call,
-  type CaseTensors,
-  type InputName,
+  type LayersBase,
   type OpCase,
   type Outputs,
   type Variant,
@@ -48,43 +41,18 @@ const runOp = (call: Call<tf.Tensor>): Outputs<tf.Tensor> =>
 // tanh and ReLU × {no mask, mask, reverse, mask + reverse} × {h0 and bias; none}: 16 cases.
 const CASES: OpCase[] = [TANH, RELU].flatMap((v) => standardCases(v, SIZES));
 
-/** tf.layers.simpleRNN with our weights copied in; returns [sequence, h] as read arrays. */
-async function layersSimpleRnn(c: OpCase, t: CaseTensors): Promise<Outputs<Float32Array>> {
+/** tf.layers.simpleRNN with the case's activation, for {@link expectLikeLayers}, which copies our weights in. */
+const layersSimpleRnn = (c: OpCase) => (base: LayersBase) => {
   if (c.variant.op !== 'simpleRnn') throw new Error(`not a simple RNN case: ${c.name}`);
-  const layer = tf.layers.simpleRNN({
-    units: c.config.units,
-    activation: c.variant.activation,
-    returnSequences: true,
-    returnState: true,
-    useBias: c.config.bias,
-  });
-  const x = t.inputs.x!;
-  const kwargs: Record<string, unknown> = {};
-  if (t.inputs.h0 !== undefined) kwargs.initialState = [t.inputs.h0];
-  if (t.mask !== undefined) kwargs.mask = t.mask;
-  try {
-    tf.dispose(layer.apply(x, kwargs) as tf.Tensor[]); // builds the weights
-    layer.setWeights([t.inputs.kernel!, t.inputs.recurrentKernel!, ...(c.config.bias ? [t.inputs.bias!] : [])]);
-    const [sequence, h] = layer.apply(x, kwargs) as tf.Tensor[];
-    const out = await readOutputs({ sequence: sequence!, h: h! });
-    tf.dispose([sequence!, h!]);
-    return out;
-  } finally {
-    layer.dispose();
-  }
-}
+  return tf.layers.simpleRNN({ ...base, activation: c.variant.activation });
+};
 
 describeBackends('ops.simpleRnn', (backend) => {
   const tol = tolerances(backend);
 
   describe('forward vs tf.layers.simpleRNN with copied weights', () => {
-    const compare = (c: OpCase) =>
-      withCaseTensors(c, async (t) => {
-        const want = await layersSimpleRnn(c, t);
-        const got = await runAndRead(runOp, buildCall(c.variant, t.inputs, t.mask, false));
-        // sequence and h vs tf.layers.simpleRNN (float32, same backend, same activation).
-        expectOutputsClose(got, want, tol.forward);
-      });
+    // sequence and h vs tf.layers.simpleRNN (float32, same backend, same activation).
+    const compare = (c: OpCase) => expectLikeLayers(c, runOp, ['h'], layersSimpleRnn(c), tol.forward);
     it.each([TANH, RELU].flatMap((v) => [
       makeCase(v, { ...SIZES, initialState: false, bias: true, mask: false, reverse: false }),
       makeCase(v, { ...SIZES, initialState: true, bias: true, mask: false, reverse: false }),
@@ -118,164 +86,37 @@ describeBackends('ops.simpleRnn', (backend) => {
     });
   });
 
-  describe('forward vs the float64 reference', () => {
-    it.each(CASES)('$name', (c) =>
-      withCaseTensors(c, async (t) => {
-        const got = await runAndRead(runOp, buildCall(c.variant, t.inputs, t.mask, c.config.reverse));
-        // sequence and h vs referenceSimpleRnn in float64.
-        expectOutputsClose(got, referenceRun(c), tol.forward);
-      }),
-    );
-  });
-
-  // The op's gradients of each case, computed once and compared with both oracles.
-  const opGradients = new Map<OpCase, Promise<Partial<Record<InputName, Float32Array>>>>();
-  const gradientsOf = (c: OpCase) => {
-    if (!opGradients.has(c)) opGradients.set(c, withCaseTensors(c, (t) => tensorGradients(c, t, runOp)));
-    return opGradients.get(c)!;
-  };
-
-  describe('gradients vs finite differences of the float64 reference', () => {
-    it.each(CASES)('$name', async (c) => {
-      // ∂L/∂(x, kernel, recurrentKernel, bias, h0) vs float64 central differences.
-      expectGradientsClose(await gradientsOf(c), referenceGradients(c), tol.gradient);
-    });
-  });
-
-  describe('gradients vs tfjs autodiff of the per-step composite', () => {
-    // The cases with h0 and bias (every input present); the bare ones are covered by FD above.
-    it.each(CASES.filter((c) => c.config.initialState))('$name', async (c) => {
-      const want = await withCaseTensors(c, (t) => tensorGradients(c, t, composite(c.variant)));
-      // Each input's gradient vs tf.grads through composite() (plain tfjs ops, same backend).
-      expectGradientsClose(await gradientsOf(c), want, tol.gradient);
-    });
-  });
-
-  describe('the returned h is the last processed state', () => {
-    const cases = [TANH, RELU].flatMap((v) => MASK_MODES.map((m) => makeCase(v, { ...SIZES, ...m, initialState: true, bias: true })));
-    it.each(cases)('$name: h is the sequence at the last processed position', (c) =>
-      withCaseTensors(c, async (t) => {
-        const { batch: B, time: T, units: H } = c.config;
-        const got = await runAndRead(runOp, buildCall(c.variant, t.inputs, t.mask, c.config.reverse));
-        const last = c.config.reverse ? 0 : T - 1;
-        const atLast = Array.from({ length: B * H }, (_, k) => got.sequence[(Math.floor(k / H) * T + last) * H + (k % H)]!);
-        // h vs the op's own sequence at position T−1 (reverse: 0): the same numbers, exactly.
-        expect(Array.from(got.h)).toBeAllClose(atLast, { rtol: 0, atol: 0 });
-        // h vs the reference's final state (row 2 is fully masked: h0 itself).
-        expect(Array.from(got.h)).toHaveRelativeError(referenceRun(c).h.data, tol.forward);
-      }),
-    );
-
-    it.each(cases)('$name: running in two pieces, carrying h, equals one run', (c) =>
-      withCaseTensors(c, async (t) => {
-        // Split at k = 2 in processing order: forward runs [0, 2) then [2, T) with h0 = the first
-        // piece's h; reverse runs [2, T) first, then [0, 2).
-        const { batch: B, time: T, inputSize: I } = c.config;
-        const k = 2;
-        const piece = (a: number, n: number) => ({
-          x: tf.slice(t.inputs.x!, [0, a, 0], [B, n, I]),
-          mask: t.mask === undefined ? undefined : tf.slice(t.mask, [0, a], [B, n]),
-        });
-        const [first, second] = c.config.reverse ? [piece(k, T - k), piece(0, k)] : [piece(0, k), piece(k, T - k)];
-        const run = (p: ReturnType<typeof piece>, h0: tf.Tensor) =>
-          runOp(buildCall(c.variant, { ...t.inputs, x: p.x, h0 }, p.mask, c.config.reverse));
-        const one = run(first, t.inputs.h0!);
-        const two = run(second, one.h);
-        const whole = runOp(buildCall(c.variant, t.inputs, t.mask, c.config.reverse));
-        const joined = tf.concat(c.config.reverse ? [two.sequence, one.sequence] : [one.sequence, two.sequence], 1);
-        // The whole run's sequence and h vs the two pieces joined (the second piece's final h).
-        expect(Array.from(await whole.sequence.data())).toHaveRelativeError(await joined.data(), tol.forward);
-        expect(Array.from(await whole.h.data())).toHaveRelativeError(await two.h.data(), tol.forward);
-        tf.dispose([first.x, first.mask ?? [], second.x, second.mask ?? [], one.sequence, one.h, two.sequence, two.h, whole.sequence, whole.h, joined]);
-      }),
-    );
-  });
-
-  describe('memory', () => {
-    const c = makeCase(RELU, { ...SIZES, initialState: true, bias: true, mask: true, reverse: true });
-
-    it('a forward pass leaves no tensor behind', () =>
-      withCaseTensors(c, async (t) => {
-        // Live tensors before vs after (expectNoLeaks); the outputs are disposed inside.
-        await expectNoLeaks(async () => {
-          const out = runOp(buildCall(c.variant, t.inputs, t.mask, true));
-          await out.sequence.data();
-          tf.dispose(out);
-        });
-      }),
-    );
-
-    it('a forward + backward pass (tf.grads) leaves no tensor behind', () =>
-      withCaseTensors(c, async (t) => {
-        // Live tensors before vs after; tensorGradients disposes the gradients it read.
-        await expectNoLeaks(() => tensorGradients(c, t, runOp));
-      }),
-    );
-
-    it('an error thrown halfway through validation leaves no tensor behind', () =>
-      withCaseTensors(c, async (t) => {
-        const call = buildCall(c.variant, t.inputs, t.mask, true);
-        call.options.h0 = t.inputs.kernel; // x, kernels and bias pass; h0 [I, H] is rejected
-        // The exact message, and live tensors before vs after the rejected call.
-        await expectInputError(() => runOp(call), 'simpleRnn: h0 must be [B, H] = [3, 5], got [4, 5]');
-      }),
-    );
+  describeOpOracles(tol, {
+    run: runOp,
+    states: ['h'],
+    cases: CASES,
+    stateCases: [TANH, RELU].flatMap((v) => MASK_MODES.map((m) => makeCase(v, { ...SIZES, ...m, initialState: true, bias: true }))),
+    memoryCase: makeCase(RELU, { ...SIZES, initialState: true, bias: true, mask: true, reverse: true }),
+    halfwayInvalid: {
+      edit: (call, t) => (call.options.h0 = t.inputs.kernel), // x, kernels and bias pass; h0 [I, H] is rejected
+      message: 'simpleRnn: h0 must be [B, H] = [3, 5], got [4, 5]',
+    },
+    maskDtypeCase: makeCase(TANH, { ...SIZES, initialState: true, bias: true, mask: true, reverse: true }),
   });
 
   it.each([TANH, RELU])('tf.variableGrads and optimizer.minimize (Adam) work through the op ($activation)', (v) =>
     // Loss and gradients vs float64 reference / FD; Adam's first step vs the float64 loss it predicts.
     expectAdamTrainsThrough(makeCase(v, { ...SIZES, initialState: true, bias: true, mask: true, reverse: true }), runOp, tol),
   );
-
-  it('a bool or int32 mask gives the same outputs as the float32 mask', () => {
-    const c = makeCase(TANH, { ...SIZES, initialState: true, bias: true, mask: true, reverse: true });
-    return withCaseTensors(c, async (t) => {
-      const want = await runAndRead(runOp, buildCall(c.variant, t.inputs, t.mask, true));
-      for (const dtype of ['bool', 'int32'] as const) {
-        const mask = tf.cast(t.mask!, dtype);
-        const got = await runAndRead(runOp, buildCall(c.variant, t.inputs, mask, true));
-        mask.dispose();
-        // Outputs with a `dtype` mask vs the float32 mask's: identical numbers.
-        expectOutputsClose(got, want, 0);
-      }
-    });
-  });
 });
 
-describeBackends(
-  'simpleRnn test oracles',
-  () => {
-    it.each(CASES)('the per-step composite matches the float64 reference: $name', (c) =>
-      withCaseTensors(c, async (t) => {
-        const got = await runAndRead(composite(c.variant), buildCall(c.variant, t.inputs, t.mask, c.config.reverse));
-        // composite() sequence and h vs referenceSimpleRnn: the gradient oracle computes the right function.
-        expectOutputsClose(got, referenceRun(c), 1e-5);
-      }),
-    );
-  },
-  { only: ['cpu'] },
-);
+describeCompositeOracle('simpleRnn test oracles', CASES);
 
 describeBackends(
   'ops.simpleRnn validation',
   () => {
     const [B, T, I, H] = [2, 3, 4, 5];
-    /** Tensors a test made; disposed after each check. */
-    const made: tf.Tensor[] = [];
-    const own = <R extends tf.Tensor>(t: R): R => (made.push(t), t);
-    const z = (shape: number[], dtype: 'float32' | 'int32' = 'float32') => own(tf.zeros(shape, dtype));
-    type Args = { x: unknown; params: Record<string, unknown>; options: Record<string, unknown> };
-    /** simpleRnn on valid zeros with `edit` applied must throw exactly `message`, creating no tensor. */
-    async function expectRejected(message: string, edit: (a: Args) => void): Promise<void> {
-      const a: Args = { x: z([B, T, I]), params: { kernel: z([I, H]), recurrentKernel: z([H, H]), bias: z([H]) }, options: {} };
-      edit(a);
-      try {
-        // The exact message of validate.ts / simple-rnn.ts, and tf.memory().numTensors unchanged.
-        await expectInputError(() => simpleRnn(a.x as tf.Tensor3D, a.params as unknown as SimpleRnnParams, a.options as SimpleRnnOptions), message);
-      } finally {
-        tf.dispose(made.splice(0).filter((t) => !t.isDisposed));
-      }
-    }
+    // simpleRnn on valid zeros with an edit applied: the exact message of validate.ts /
+    // simple-rnn.ts, and tf.memory().numTensors unchanged.
+    const { expectRejected, own, zeros: z } = validationChecker(
+      (a) => simpleRnn(a.x as tf.Tensor3D, a.params as unknown as SimpleRnnParams, a.options as SimpleRnnOptions),
+      ({ zeros }) => ({ x: zeros([B, T, I]), params: { kernel: zeros([I, H]), recurrentKernel: zeros([H, H]), bias: zeros([H]) }, options: {} }),
+    );
 
     it('x of the wrong rank', () => expectRejected('simpleRnn: x must be rank 3 [batch, time, features], got rank 1 [4]', (a) => (a.x = z([I]))));
     it('x that is undefined', () => expectRejected('simpleRnn: x must be a tf.Tensor [batch, time, features], got undefined', (a) => (a.x = undefined)));

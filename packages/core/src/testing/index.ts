@@ -35,4 +35,15 @@ export {
   withCaseTensors,
 } from './op-harness.js';
 export { composite } from './composite.js';
-export type { Call, CaseConfig, CaseTensors, InputName, OpCase, Outputs, TensorRun, Variant } from './op-harness.js';
+export { describeCompositeOracle, describeOpOracles, expectLikeLayers, layersRun, validationChecker } from './op-oracles.js';
+export type { LayersBase, LayersRecurrent, LooseArgs, OpOracles, Scratch, StateName } from './op-oracles.js';
+export type {
+  Call,
+  CaseConfig,
+  CaseTensors,
+  InputName,
+  OpCase,
+  Outputs,
+  TensorRun,
+  Variant,
+} from './op-harness.js';

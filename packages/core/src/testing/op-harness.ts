@@ -3,7 +3,8 @@
  * variant and configuration, available both as float64 Mats (for the reference and finite
  * differences) and as float32 tensors (for the op under test and the composite); a fixed random
  * weighting loss L = Σ sequence ⊙ Wseq + Σ h ⊙ Wh (+ Σ c ⊙ Wc) evaluated on either; the checks
- * the suites share. The per-step tfjs composite (the autodiff oracle) is in `composite.ts`.
+ * the suites share. The oracle suites built on them are in `op-oracles.ts`; the per-step tfjs
+ * composite (the autodiff oracle) is in `composite.ts`.
  *
  * Inputs are named by a flat key (`x`, `kernel`, `recurrentKernel`, `bias`, `h0`, `c0`,
  * `peephole.i`, `peephole.f`, `peephole.o`) so a gradient mismatch names the input it is about.
@@ -11,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import '../tfjs-setup.js';
+import { composite } from './composite.js';
 import { finiteDiffAll } from './finite-diff.js';
 import { expectNoLeaks } from './memory.js';
 import { mulberry32, randomMat, type Rng } from './random.js';
