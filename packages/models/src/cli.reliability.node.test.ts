@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeCheckpoint } from '@recurrent/core';
+import { decodeCheckpoint, MetricsHistory } from '@recurrent/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 
@@ -65,10 +65,17 @@ describe('recurrent train: faults', () => {
     expect(step).toBeLessThan(5000);
     expect(await stepOf(join(out, 'checkpoints', 'last.ckpt'))).toBe(step); // the interrupted step itself
     expect(existsSync(join(out, 'model.json'))).toBe(true);
+    expect(existsSync(join(out, 'loss.svg'))).toBe(true); // the curve so far
     const resumed = await cli('train', text, '--steps', String(step + 3), '--validate-every', '100000', '--out', out, '--resume', ...TINY);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`resuming at step ${step} of ${step + 3}`);
+    // The curves cover the whole run: the interrupted part is read back from metrics.jsonl…
+    expect(resumed.stdout).toContain(`loss curve: ${step} steps and 0 validations of the earlier run read from ${join(out, 'checkpoints', 'metrics.jsonl')}`);
+    // … which now holds every step once (the resumed steps replace any written after the checkpoint).
+    const history = new MetricsHistory();
+    expect(history.load(await readFile(join(out, 'checkpoints', 'metrics.jsonl'), 'utf8'))).toBe(0);
+    expect(history.loss.map(([s]) => s)).toEqual(Array.from({ length: step + 3 }, (_, i) => i + 1));
   }, 60_000);
 
   it('an unwritable checkpoint folder is refused before training (exit 1, naming the folder)', async () => {

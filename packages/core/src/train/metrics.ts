@@ -67,7 +67,45 @@ export class MetricsHistory implements TrainerCallback {
   onValidation(m: ValidationMetrics): void {
     this.validation.push([m.step, m.loss]);
   }
+
+  /**
+   * Adds the step and validation records of JSON lines written by {@link jsonLines} up to step
+   * `upTo` (a resumed run: the steps up to its checkpoint; later ones are trained again), keeping
+   * the last record per step, so a curve drawn after a resume covers the whole run. Lines that do
+   * not parse (the half-written tail of a killed run) are skipped; returns how many were.
+   *
+   * @example
+   * ```ts
+   * const history = new MetricsHistory();
+   * await trainer.resume();
+   * history.load(await readFile('runs/a/metrics.jsonl', 'utf8'), trainer.step);
+   * ```
+   */
+  load(text: string, upTo = Number.POSITIVE_INFINITY): number {
+    const steps = new Map<number, StepMetrics>();
+    const validations = new Map<number, number>();
+    let bad = 0;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let record: { event?: unknown; step?: unknown; loss?: unknown };
+      try {
+        record = JSON.parse(line, reviver) as typeof record;
+      } catch {
+        bad++;
+        continue;
+      }
+      if (typeof record.step !== 'number' || record.step > upTo) continue;
+      if (record.event === 'step') steps.set(record.step, record as unknown as StepMetrics);
+      else if (record.event === 'validation' && typeof record.loss === 'number') validations.set(record.step, record.loss);
+    }
+    for (const step of [...steps.keys()].sort((a, b) => a - b)) this.onStep(steps.get(step)!);
+    for (const step of [...validations.keys()].sort((a, b) => a - b)) this.validation.push([step, validations.get(step)!]);
+    return bad;
+  }
 }
+
+/** Reads back what {@link jsonLines} wrote for non-finite numbers. */
+const reviver = (_key: string, v: unknown) => (v === 'NaN' ? Number.NaN : v === 'Infinity' ? Number.POSITIVE_INFINITY : v === '-Infinity' ? Number.NEGATIVE_INFINITY : v);
 
 /** An exponential moving average of a series (α = 2/(span + 1)), skipping non-finite values. */
 export function smooth(points: readonly (readonly [number, number])[], span = 50): [number, number][] {

@@ -103,4 +103,25 @@ describeBackends('JSON lines', () => {
     trainer.dispose();
     w.dispose();
   });
+
+  it('reads back into a history: the last record per step, up to a step, NaN restored, torn lines skipped', () => {
+    // A run that reached step 3, was killed after writing step 4 and half a line, resumed from
+    // its checkpoint at step 2 and trained steps 3 and 4 again (new values win).
+    const step = (n: number, loss: number | string) => JSON.stringify({ event: 'step', step: n, loss, gradNorm: n / 10, learningRate: 0.1 });
+    const text = [
+      JSON.stringify({ event: 'start', step: 0, totalSteps: 4 }),
+      step(1, 2.5), step(2, 'NaN'), JSON.stringify({ event: 'validation', step: 2, loss: 2.25 }), step(3, 2.0), step(4, 1.9),
+      '{"event":"step","st',
+      JSON.stringify({ event: 'resume', step: 2 }), step(3, 1.75), step(4, 1.5), JSON.stringify({ event: 'validation', step: 4, loss: 1.625 }),
+    ].join('\n');
+    const all = new MetricsHistory();
+    expect(all.load(text)).toBe(1); // the torn line
+    expect(all.loss).toEqual([[1, 2.5], [2, Number.NaN], [3, 1.75], [4, 1.5]]);
+    expect(all.gradNorm).toEqual([[1, 0.1], [2, 0.2], [3, 0.3], [4, 0.4]]);
+    expect(all.validation).toEqual([[2, 2.25], [4, 1.625]]);
+    const upTo2 = new MetricsHistory();
+    upTo2.load(text, 2);
+    expect(upTo2.loss).toEqual([[1, 2.5], [2, Number.NaN]]);
+    expect(upTo2.validation).toEqual([[2, 2.25]]);
+  });
 }, { only: ['cpu'] });

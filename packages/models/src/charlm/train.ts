@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  FileCheckpointStore, MetricsHistory, progressBar, Rng, schedules, StepContext, TokenStreams, Trainer, trainingCurves, atomicWriteFile,
+  FileCheckpointStore, MetricsHistory, progressBar, Rng, schedules, StepContext, TokenStreams, Trainer, trainingCurves, atomicWriteFile, fileLines, jsonLines,
   type LearningRateSchedule, type RunSummary, type TextOutput, type TokenBatch, type TrainData, type TrainerCallback,
 } from '@recurrent/core';
 import { splitLast } from './data.js';
@@ -157,6 +157,20 @@ interface RunFile {
   seqLength: number;
 }
 
+/** The metrics an interrupted run wrote up to its checkpoint at `step`, into `history` (none when the file is missing). */
+async function loadHistory(history: MetricsHistory, path: string, step: number, say: (line: string) => void): Promise<void> {
+  let text: string;
+  try {
+    text = await (await import('node:fs/promises')).readFile(path, 'utf8');
+  } catch {
+    say(`no ${path} from the earlier run: the loss curve starts at step ${step}`);
+    return;
+  }
+  const torn = history.load(text, step);
+  if (torn > 0) say(`${path}: skipped ${torn} unreadable line${torn === 1 ? '' : 's'} (a run killed mid-write)`);
+  say(`loss curve: ${history.loss.length} steps and ${history.validation.length} validations of the earlier run read from ${path}`);
+}
+
 async function checkRunFile(dir: string, run: RunFile, resume: boolean): Promise<void> {
   const path = join(dir, 'run.json');
   if (resume) {
@@ -228,7 +242,14 @@ export async function trainCharLm(text: string, c: CharTrainConfig): Promise<Cha
         say(`  sample: ${JSON.stringify(s)}`);
       },
     };
-    const callbacks: TrainerCallback[] = [history, ...(c.progress === false ? [] : [progressBar({ output: out })]), sampleLine];
+    // The checkpoint folder is checked (writable, and the same run when resuming) before anything is written to it.
+    if (c.checkpointDir !== undefined) await checkRunFile(c.checkpointDir, { model: config, carry, vocabulary: [...vocab.chars], batch: streams.batchSize, seqLength: streams.steps }, c.resume === true);
+    // Every step and validation also goes to <checkpointDir>/metrics.jsonl, so a resumed run's
+    // curve covers the whole run, not only what ran since the last resume.
+    const metricsPath = c.checkpointDir === undefined ? undefined : join(c.checkpointDir, 'metrics.jsonl');
+    if (metricsPath !== undefined && c.resume !== true) await (await import('node:fs/promises')).rm(metricsPath, { force: true });
+    const metricsLog = metricsPath === undefined ? [] : [jsonLines(await fileLines(metricsPath))];
+    const callbacks: TrainerCallback[] = [history, ...metricsLog, ...(c.progress === false ? [] : [progressBar({ output: out })]), sampleLine];
     const trainer = new Trainer({
       model: model.trainModel(),
       data,
@@ -245,8 +266,8 @@ export async function trainCharLm(text: string, c: CharTrainConfig): Promise<Cha
     });
     try {
       if (c.checkpointDir !== undefined) {
-        await checkRunFile(c.checkpointDir, { model: config, carry, vocabulary: [...vocab.chars], batch: streams.batchSize, seqLength: streams.steps }, c.resume === true);
         if (c.resume === true && !(await trainer.resume())) throw new Error(`--resume: ${join(c.checkpointDir, 'last.ckpt')} does not exist; drop --resume to start afresh`);
+        if (c.resume === true) await loadHistory(history, metricsPath!, trainer.step, say);
       } else if (c.resume === true) throw new Error('--resume needs --checkpoint-dir (where the earlier run saved last.ckpt)');
       const startStep = trainer.step;
       const t0 = performance.now();
@@ -254,17 +275,20 @@ export async function trainCharLm(text: string, c: CharTrainConfig): Promise<Cha
       const seconds = (performance.now() - t0) / 1000;
       const charsPerSecond = ((summary.step - startStep) * data.tokensPerBatch) / seconds;
       const interrupted = summary.reason === 'interrupted';
+      const writeCurves = async () => {
+        if (c.svgPath === undefined) return;
+        await atomicWriteFile(c.svgPath, trainingCurves(history, { clipNorm: c.clip, title: `char ${c.cell} ${c.layers}×${c.hidden}` }));
+        say(`loss curves: ${c.svgPath}`);
+      };
       if (interrupted) {
+        await writeCurves();
         const saved = c.checkpointDir !== undefined ? `checkpoint saved in ${c.checkpointDir}; continue with the same command and --resume` : 'no checkpoint (no checkpoint folder)';
         say(`interrupted at step ${summary.step} of ${steps}: ${saved}`);
         return { model, vocab, summary, validationLoss: Number.NaN, seconds, charsPerSecond, interrupted };
       }
       const validationLoss = await trainer.evaluate(valData, valStreams.batchesPerEpoch);
       say(`validation loss ${validationLoss.toFixed(4)} nats/char over the whole last 10% (${valStreams.batchesPerEpoch * valData.tokensPerBatch} characters); ${summary.step} steps in ${seconds.toFixed(0)} s, ${Math.round(charsPerSecond).toLocaleString('en')} chars/s`);
-      if (c.svgPath !== undefined) {
-        await atomicWriteFile(c.svgPath, trainingCurves(history, { clipNorm: c.clip, title: `char ${c.cell} ${c.layers}×${c.hidden}` }));
-        say(`loss curves: ${c.svgPath}`);
-      }
+      await writeCurves();
       return { model, vocab, summary, validationLoss, seconds, charsPerSecond, interrupted };
     } finally {
       trainer.dispose();
