@@ -1,23 +1,25 @@
 /**
- * The fused reset-before GRU cell kernels (registered on webgpu only) against their portable
+ * The fused reset-before GRU cell kernels (registered on wasm and webgpu) against their portable
  * composite (kernel.ts), forward and backward, with and without a mask, H below and above the
  * workgroup's 64 threads; the composite against hand-computed values; and the launches per step
  * through ops.gru. Op-level gradients go through ops/gru.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeBackends, tolerances } from '../../testing/index.js';
+import { describeBackends, isGpuBackend, tolerances } from '../../testing/index.js';
 import { gru } from '../../ops/gru.js';
 import '../register.js';
 import { expectLaunchesPerStep } from '../gpu/launches.js';
 import { expectBackwardAgrees, expectForwardAgrees, stepMask } from '../cell-checks.js';
-import { gruRbCellComposite, gruRbCellGradComposite, hasGruRbCellKernels, runGruRbCell, runGruRbCellGrad } from './kernel.js';
+import { GRU_RB_MAX_UNITS, gruRbCellComposite, gruRbCellGradComposite, hasGruRbCellKernels, runGruRbCell, runGruRbCellGrad } from './kernel.js';
 
-const FUSED = new Set(['webgpu']);
+const FUSED = new Set(['wasm', 'webgpu']);
 
 describeBackends('RecurrentGruRbCell', (backend) => {
   it(`is registered exactly where expected (${backend})`, () => {
     expect(hasGruRbCellKernels(8)).toBe(FUSED.has(backend));
+    // the workgroup-memory limit is webgpu's alone
+    expect(hasGruRbCellKernels(GRU_RB_MAX_UNITS + 1)).toBe(backend === 'wasm');
   });
 
   it('composite: one step and its gradient by hand (H = 1)', async () => {
@@ -40,11 +42,11 @@ describeBackends('RecurrentGruRbCell', (backend) => {
   });
 
   if (!FUSED.has(backend)) return;
-  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
   const tol = tolerances(backend);
   const [B, T] = [5, 3];
 
-  it('ops.gru (reset-before): one kernel per step each way, nothing else per step (launches counted)', async () => {
+  if (isGpuBackend(backend)) it('ops.gru (reset-before): one kernel per step each way, nothing else per step (launches counted)', async () => {
     const [I, H] = [3, 5];
     await expectLaunchesPerStep(backend, 1, async (T, training) => {
       const x = tf.randomNormal([2, T, I], 0, 1, 'float32', 1) as tf.Tensor3D;

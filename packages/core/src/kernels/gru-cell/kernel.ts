@@ -5,8 +5,9 @@
  *
  * Reset-before (`RecurrentGruRbCell`, `RecurrentGruRbCellGrad`, below) multiplies r ⊙ h by U_h,
  * so every unit's candidate needs r of all units first: two dependent matMuls per step. Its
- * kernels are registered on webgpu only, where one workgroup per batch row does both phases with
- * a barrier between them (webgpu.ts); elsewhere ops.gru runs reset-before on its composite loop.
+ * kernels are registered on webgpu, where one workgroup per batch row does both phases with a
+ * barrier between them (webgpu.ts), and on wasm (two matMuls inside the kernel, wasm.ts);
+ * elsewhere ops.gru runs reset-before on its composite loop.
  *
  * ## Contract (backend-neutral; every implementation must agree with the composite below)
  *
@@ -137,9 +138,9 @@ export const GRU_RB_CELL_GRAD = 'RecurrentGruRbCellGrad';
 /** The widest H the webgpu reset-before kernels hold in workgroup memory (2H floats ≤ 16 KiB). */
 export const GRU_RB_MAX_UNITS = 2048;
 
-/** Whether the active backend has both reset-before kernels for this H. */
+/** Whether the active backend has both reset-before kernels for this H (on webgpu, up to {@link GRU_RB_MAX_UNITS}). */
 export function hasGruRbCellKernels(H: number): boolean {
-  return H <= GRU_RB_MAX_UNITS && hasKernels(GRU_RB_CELL, GRU_RB_CELL_GRAD);
+  return (H <= GRU_RB_MAX_UNITS || tf.getBackend() !== 'webgpu') && hasKernels(GRU_RB_CELL, GRU_RB_CELL_GRAD);
 }
 
 export function runGruRbCell(inputs: GruCellInputs, attrs: GruCellAttrs): tf.Tensor3D {
