@@ -19,6 +19,7 @@ import '../tfjs-setup.js';
 import { isNode } from './environment.js';
 import { loaders, type BackendLoader } from './loaders.js';
 import type { BackendName, BackendReport } from './types.js';
+import { prepareSimdCells } from '../kernels/wasm/simd/module.js';
 import { resolveWasmOptions, type WasmOptions } from './wasm.js';
 
 export type { BackendName, BackendReport, BackendCapabilities } from './types.js';
@@ -138,6 +139,9 @@ export async function useBackend(name: BackendName | 'best', options: UseBackend
     throw new Error(`useBackend: tf.setBackend("${name}") failed after a successful probe; this is a bug.`);
   }
   await tf.ready();
+  // The fused wasm cell kernels' SIMD module: compiled here without blocking, as a browser's main
+  // thread requires (elsewhere the first kernel call would compile it synchronously).
+  if (name === 'wasm') await prepareSimdCells(tf.backend());
   const forward = options.cpuForward ?? false;
   if (name === 'webgl') tf.env().set('WEBGL_CPU_FORWARD', forward);
   if (name === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', forward);

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from './index.js';
+import { ops } from '../ops/index.js';
+import { hasLstmCellKernels } from '../kernels/lstm-cell/kernel.js';
 
 /** A product big enough for XNNPACK to split across threads, against float64. */
 async function expectMatMulRight(): Promise<void> {
@@ -26,6 +28,17 @@ async function expectMatMulRight(): Promise<void> {
   tf.dispose([a, b, c]);
 }
 
+/** ops.lstm's value and gradients at H = 6 (a SIMD vector of units and a tail of two) on the active backend. */
+function lstmValueAndGrads(): number[][] {
+  return tf.tidy(() => {
+    const t = (shape: number[], seed: number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => 0.5 * Math.sin(seed + i * 0.71)), shape);
+    const [x, W, U, b] = [t([3, 4, 5], 1), t([5, 24], 2), t([6, 24], 3), t([24], 4)] as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const f = (x: tf.Tensor3D, W: tf.Tensor2D, U: tf.Tensor2D, b: tf.Tensor1D) => tf.sum(tf.mul(ops.lstm(x, { kernel: W, recurrentKernel: U, bias: b }).sequence, tf.range(0, 72).reshape([3, 4, 6])));
+    const { value, grads } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)([x, W, U, b]);
+    return [value, ...grads].map((g) => Array.from(g.dataSync()));
+  });
+}
+
 describe('wasm threads in Node', () => {
   afterAll(async () => {
     await useBackend('wasm'); // the defaults, for whatever runs next in this process
@@ -37,6 +50,15 @@ describe('wasm threads in Node', () => {
     expect(report.wasm).toMatchObject({ threads: 2, threadsRequested: 2, kernels: 'fixed' });
     expect(report.device).toMatch(/2 threads/);
     await expectMatMulRight();
+    // The fused cell kernels' SIMD passes run on the shared heap of the threaded build.
+    const memory = (tf.backend() as unknown as { wasm: { wasmMemory: WebAssembly.Memory } }).wasm.wasmMemory;
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(hasLstmCellKernels()).toBe(true);
+    const threaded = lstmValueAndGrads();
+    await useBackend('cpu');
+    const reference = lstmValueAndGrads(); // cpu: the op's own per-step composite loop
+    threaded.forEach((values, i) => expect(values).toBeAllClose(reference[i]!, { rtol: 1e-4, atol: 1e-5 }));
+    await useBackend('wasm', { threads: 2 });
     // A transposed product leaves Bᵀ in the fixed BatchMatMul's cache, on this backend instance.
     tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 3]), false, true).dataSync());
   });

@@ -4,6 +4,7 @@
  * input is given exactly when its attr says so, and the slicing the composites are written with.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { simdCellsReady } from './wasm/simd/module.js';
 
 /** Attrs every step kernel takes (kernel.ts contracts); the backward ones all but `training`. */
 export interface StepAttrs {
@@ -30,10 +31,14 @@ export interface StepGradInputs {
   mask?: tf.Tensor3D;
 }
 
-/** Whether the active backend registers every kernel named. */
+/**
+ * Whether the active backend registers every kernel named (and, on wasm, can run the SIMD module
+ * the cell kernels' pointwise passes live in: kernels/wasm/simd/module.ts).
+ */
 export function hasKernels(...names: string[]): boolean {
   const backend = tf.getBackend();
-  return names.every((name) => tf.getKernel(name, backend) !== undefined);
+  if (!names.every((name) => tf.getKernel(name, backend) !== undefined)) return false;
+  return backend !== 'wasm' || simdCellsReady(tf.backend());
 }
 
 /**
@@ -41,7 +46,7 @@ export function hasKernels(...names: string[]): boolean {
  * allows it), else the composite. Inputs left undefined (an absent mask) are not passed.
  */
 export function runCellKernel<I extends object, A extends object>(name: string, inputs: I, attrs: A, composite: (inputs: I, attrs: A) => tf.Tensor3D, usable = true): tf.Tensor3D {
-  if (!usable || tf.getKernel(name, tf.getBackend()) === undefined) return composite(inputs, attrs);
+  if (!usable || !hasKernels(name)) return composite(inputs, attrs);
   const named = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)) as tf.NamedTensorMap;
   return tf.engine().runKernel(name, named, attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
 }

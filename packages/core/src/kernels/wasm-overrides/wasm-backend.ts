@@ -9,6 +9,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId): boolean;
+  /** The byte offset of a tensor's data in the wasm heap. */
+  getMemoryOffset(dataId: tf.DataId): number;
 }
 
 const stock = new Map<string, tf.KernelConfig>();

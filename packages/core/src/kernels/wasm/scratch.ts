@@ -35,6 +35,11 @@ export class Scratch {
     return this.backend.typedArrayFromHeap(t) as Float32Array;
   }
 
+  /** The byte offset of `t` in the wasm heap: what the SIMD passes (simd/module.ts) take. */
+  ptr(t: tf.TensorInfo): number {
+    return this.backend.getMemoryOffset(t.dataId);
+  }
+
   /** a·b for a [M, K], b [K, N] through the registered BatchMatMul (a temporary). */
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.keep(this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false }));

@@ -1,0 +1,92 @@
+/**
+ * The SIMD module of the fused wasm cell kernels' pointwise passes (generated from
+ * scripts/simd/*.mjs into binary.ts), instantiated on tfjs-backend-wasm's own heap: it imports
+ * the backend's `WebAssembly.Memory`, so its functions read and write tensors in place, given
+ * their byte offsets. One instance per wasm backend instance (per memory).
+ *
+ * Compiling: in Node (and in workers) the first use compiles synchronously. A browser's main
+ * thread refuses to compile modules over 4 KB synchronously, so there `useBackend('wasm')`
+ * compiles it ahead ({@link prepareSimdCells}); until then {@link simdCellsReady} is false and the
+ * ops run their composite instead of the fused kernels. A wasm without SIMD (tfjs' plain build)
+ * cannot run it either: the same fallback.
+ */
+import { PLAIN, SHARED } from './binary.js';
+
+/** The exported functions (all take i32 byte offsets and sizes; see scripts/simd/*.mjs). */
+export type SimdCells = Record<string, (...args: number[]) => void>;
+
+interface EmscriptenModule {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+const decode = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+
+const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+const instances = new WeakMap<WebAssembly.Memory, SimdCells>();
+const failed = new WeakMap<WebAssembly.Memory, string>();
+
+/** The heap of a tfjs-backend-wasm backend instance. */
+function memoryOf(backend: unknown): WebAssembly.Memory {
+  const wasm = (backend as { wasm?: EmscriptenModule }).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error('wasm cell kernels: the wasm backend exposes no WebAssembly.Memory (expected tfjs-backend-wasm 4.x, which has Module.wasmMemory or Module.asm.memory)');
+  }
+  return memory;
+}
+
+const isShared = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
+function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): SimdCells {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const cells = instance.exports as unknown as SimdCells;
+  instances.set(memory, cells);
+  return cells;
+}
+
+/**
+ * Compiles the module for `backend`'s memory without blocking (the browser main thread's way),
+ * so that {@link simdCellsReady} holds afterwards. Resolves false, with the reason remembered,
+ * when this wasm cannot run it (no SIMD).
+ */
+export async function prepareSimdCells(backend: unknown): Promise<boolean> {
+  const memory = memoryOf(backend);
+  if (instances.has(memory)) return true;
+  const kind = isShared(memory) ? 'shared' : 'plain';
+  try {
+    modules[kind] ??= await WebAssembly.compile(decode(kind === 'shared' ? SHARED : PLAIN));
+    instantiate(memory, modules[kind]);
+    return true;
+  } catch (error) {
+    failed.set(memory, error instanceof Error ? error.message : String(error));
+    return false;
+  }
+}
+
+/** The module's functions on `backend`'s heap, compiling synchronously when not prepared. */
+export function simdCells(backend: unknown): SimdCells {
+  const memory = memoryOf(backend);
+  const ready = instances.get(memory);
+  if (ready !== undefined) return ready;
+  const why = failed.get(memory);
+  if (why !== undefined) throw new Error(`wasm cell kernels: their SIMD module cannot run on this wasm backend (${why}); the ops fall back to their composite where simdCellsReady() is false`);
+  const kind = isShared(memory) ? 'shared' : 'plain';
+  try {
+    modules[kind] ??= new WebAssembly.Module(decode(kind === 'shared' ? SHARED : PLAIN));
+    return instantiate(memory, modules[kind]);
+  } catch (error) {
+    failed.set(memory, error instanceof Error ? error.message : String(error));
+    throw new Error(`wasm cell kernels: could not compile their SIMD module (${failed.get(memory)}). In a browser's main thread, select wasm through useBackend('wasm'), which compiles it ahead.`);
+  }
+}
+
+/** Whether the fused wasm cell kernels can run on `backend` now (compiling synchronously if allowed). */
+export function simdCellsReady(backend: unknown): boolean {
+  try {
+    simdCells(backend);
+    return true;
+  } catch {
+    return false;
+  }
+}
