@@ -15,12 +15,14 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { moduleText } from './wat.mjs';
 import { lstmFunctions } from './lstm.mjs';
+import { layoutFunctions } from './layout.mjs';
+import { unaryFunctions } from './unary.mjs';
 
 export const OUTPUT = fileURLToPath(new URL('../../src/kernels/wasm/simd/binary.ts', import.meta.url));
 
 /** Every kernel function of the module. */
 function functions() {
-  return [...lstmFunctions()];
+  return [...lstmFunctions(), ...layoutFunctions(), ...unaryFunctions()];
 }
 
 /** The module text for a plain or a shared memory. */

@@ -44,6 +44,11 @@ const LN2_HI = '0x1.62E400p-1';
 const LN2_LO = '0x1.7F7D1Cp-20';
 const C = ['-0x1.FFFFF6p-1', '0x1.FFFDC6p-2', '-0x1.555A80p-3', '0x1.573A1Ap-5', '-0x1.0F9F9Cp-7'];
 const DENORM_CUTOFF = '0x1.5D589Ep+6';
+// eˣ: the magic bias with exponent bias 126 (the scale is 2^(n−1)), ln(FLT_MAX), and the x below
+// which 2^(n−1) would leave the normal range
+const MAGIC_BIAS_HALF = '0x1.8000FCp23';
+const EXP_OVERFLOW = '0x1.62E42Ep+6';
+const EXP_UNDERFLOW = '-0x1.5D589Ep+6';
 
 /**
  * The statements of one loop body under one instruction set: `let` names a value (a fresh local),
@@ -84,6 +89,28 @@ export class Body {
     let f = this.let(I.div(e, I.add(e, I.c(1))));
     f = this.let(I.select(I.c(0), f, I.gt(z, I.c(DENORM_CUTOFF))));
     return this.let(I.select(I.sub(I.c(1), f), f, I.gt(X, I.c(0))));
+  }
+
+  /**
+   * eˣ: the sigmoid's exp(−z) with z = −x, scaled by 2^(n−1) and doubled so that n up to 128 stays
+   * normal. +∞ past ln(FLT_MAX); results below about 2^−125 flush to 0 (no subnormals); NaN stays NaN.
+   */
+  exp(x) {
+    const I = this.I;
+    const X = this.let(x);
+    const z = this.let(I.sub(I.c(0), X));
+    const nb = this.let(I.add(I.mul(z, I.c(MINUS_LOG2E)), I.c(MAGIC_BIAS_HALF)));
+    const s = this.let(I.shl23(nb));
+    const n = this.let(I.sub(nb, I.c(MAGIC_BIAS_HALF)));
+    let t = this.let(I.add(I.mul(n, I.c(LN2_HI)), z));
+    t = this.let(I.add(I.mul(n, I.c(LN2_LO)), t));
+    let p = this.let(I.add(I.mul(t, I.c(C[4])), I.c(C[3])));
+    p = this.let(I.add(I.mul(t, p), I.c(C[2])));
+    p = this.let(I.add(I.mul(t, p), I.c(C[1])));
+    p = this.let(I.add(I.mul(t, p), I.c(C[0])));
+    const e = this.let(I.mul(I.c(2), I.add(I.mul(I.mul(t, s), p), s)));
+    const big = this.let(I.select(I.c('inf'), e, I.gt(X, I.c(EXP_OVERFLOW))));
+    return this.let(I.select(I.c(0), big, I.gt(I.c(EXP_UNDERFLOW), X)));
   }
 
   /** tanh(x) = 2σ(2x) − 1: one exp, where wasm's own Tanh costs about 15 sigmoids. */

@@ -2,10 +2,13 @@
  * `Transpose` on wasm for the permutation recurrent training uses most: swapping the last two
  * axes (Aᵀ for a matMul gradient, Hᵀ for ∂E/∂U). tfjs-backend-wasm 4.22 walks the output in order
  * and reads the input with a stride, ~9 ns per element at [2048, 256] on this machine (4.3 ms of a
- * 155 ms LSTM training step); a blocked copy between heap views keeps both sides in cache. Other
- * permutations and strings stay with the stock kernel.
+ * 155 ms LSTM training step). Here 4-byte elements move in 4 × 4 register blocks of the SIMD module
+ * (scripts/simd/layout.mjs `transpose32`, ~0.3 ns per element); bool, or a wasm without the
+ * module, takes a blocked copy between heap views. Other permutations and strings stay with the
+ * stock kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { simdIfReady } from '../wasm/simd/module.js';
 import { runStock, stockWasmKernel, type WasmBackendLike } from './wasm-backend.js';
 
 type Flat = Float32Array | Int32Array | Uint8Array;
@@ -46,6 +49,12 @@ export function transposeLastTwo(x: tf.TensorInfo, backend: WasmBackendLike): tf
   const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], x.dtype); // before taking views
   const size = tf.util.sizeFromShape(x.shape);
   if (size === 0) return out;
+  const simd = x.dtype === 'bool' ? undefined : simdIfReady(backend);
+  if (simd !== undefined) {
+    const [src, dst, bytes] = [backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), 4 * rows * cols];
+    for (let b = 0; b < size / (rows * cols); b++) simd['transpose32']!(src + b * bytes, dst + b * bytes, rows, cols);
+    return out;
+  }
   transposeBlocks(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), size / (rows * cols), rows, cols);
   return out;
 }

@@ -256,7 +256,11 @@ describe('wasm kernel overrides', () => {
       [[3, 5], [1, 0]],
       [[17, 9], [1, 0]], // neither side a multiple of the 8-wide tile
       [[64, 40], [1, 0]],
+      [[4, 4], [1, 0]], // one SIMD block
+      [[9, 130], [1, 0]], // blocks over two column tiles, and tails on both sides
+      [[131, 7], [1, 0]],
       [[2, 3, 5], [0, 2, 1]], // a batch of matrices
+      [[3, 8, 12], [0, 2, 1]],
       [[2, 2, 9, 11], [0, 1, 3, 2]],
       [[0, 4], [1, 0]], // empty
       [[2, 0, 3], [0, 2, 1]],
@@ -282,6 +286,139 @@ describe('wasm kernel overrides', () => {
       const x = tf.tensor3d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [2, 2, 3]);
       expect(tf.transpose(x, [0, 2, 1]).arraySync()).toEqual([[[0, 3], [1, 4], [2, 5]], [[6, 9], [7, 10], [8, 11]]]);
       x.dispose();
+    });
+  });
+
+  describe('Sum', () => {
+    const cases: [number[], number | number[], boolean][] = [
+      [[37, 10], 0, false],
+      [[2048, 64], [0], false],
+      [[3, 4, 5], [0, 1], false],
+      [[3, 4, 5], [1, 0], true],
+      [[3, 4, 5], -3, false],
+      [[3, 4, 5], 0, true],
+      [[6, 3], 1, false], // not a leading axis: the stock kernel
+      [[3, 4, 5], [0, 2], false],
+      [[7], 0, false], // every axis: the stock kernel
+      [[0, 4], 0, false], // no rows: zeros
+      [[4, 0], 0, false],
+    ];
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      for (const [shape, axis, keepDims] of cases) {
+        it(`${dtype} [${shape}] over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, () => {
+          const x = tensor(shape, dtype);
+          const { fixed, stock } = both(() => tf.sum(x, axis, keepDims));
+          if (tf.util.sizeFromShape(shape) === 0 && tf.util.sizeFromShape(shape.slice(1)) > 0) {
+            // no rows: a sum of nothing is 0 (the stock kernel returns its output's uninitialised memory)
+            expect(fixed).toEqual([{ shape: [shape[1]], dtype: dtype === 'float32' ? 'float32' : 'int32', values: [0, 0, 0, 0] }]);
+          } else if (Array.isArray(axis) && axis.some((a, i) => i > 0 && a < axis[i - 1]!)) {
+            // axes out of order: the stock kernel adds in that order, ours in memory order
+            const flat = (v: Values[]) => v.flatMap((t) => ('error' in t ? [NaN] : (tf.util.flatten(t.values as number[]) as number[])));
+            expect(fixed.map((v) => ('shape' in v ? v.shape : v))).toEqual(stock.map((v) => ('shape' in v ? v.shape : v)));
+            expect(flat(fixed)).toBeAllClose(flat(stock), { rtol: 1e-6, atol: 1e-6 });
+          } else {
+            expect(fixed).toEqual(stock); // the same additions in the same order: bit for bit
+          }
+          x.dispose();
+        });
+      }
+    }
+
+    it('adds the columns a hand computation expects', () => {
+      const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 5]);
+      expect(tf.sum(x, 0).arraySync()).toEqual([7, 9, 11, 13, 15]);
+      x.dispose();
+    });
+  });
+
+  describe('Exp', () => {
+    /** The distance from `a` to `b` in float32 steps (units in the last place) of b. */
+    const ulps = (a: number, b: number) => {
+      const next = new Float32Array([b]);
+      new Int32Array(next.buffer)[0]! += 1;
+      return Math.abs(a - b) / (next[0]! - b);
+    };
+
+    it('is within 2 ulp of the correctly rounded eˣ over the whole float32 range, like the stock kernel', () => {
+      const n = 20_001;
+      const xs = Float32Array.from({ length: n }, (_, i) => -87 + (176 * i) / (n - 1)); // e⁻⁸⁷ … e⁸⁹ (overflow at the top)
+      const x = tf.tensor1d(xs);
+      const { fixed, stock } = both(() => tf.exp(x));
+      const [ours, theirs] = [fixed, stock].map((v) => (v[0] as { values: number[] }).values);
+      let worst = 0;
+      xs.forEach((xi, i) => {
+        const exact = Math.fround(Math.exp(xi));
+        if (!Number.isFinite(exact)) {
+          expect(ours![i]).toBe(Infinity);
+        } else if (exact >= 2 ** -125) {
+          worst = Math.max(worst, ulps(ours![i]!, exact));
+          expect(ulps(theirs![i]!, exact)).toBeLessThanOrEqual(1);
+        }
+      });
+      expect(worst).toBeLessThanOrEqual(2);
+      expect(worst).toBeGreaterThan(0); // an approximation, measured: not the stock values copied
+      x.dispose();
+    });
+
+    it('gives the special values', () => {
+      const x = tf.tensor1d([0, NaN, Infinity, -Infinity, 89, -104, 1, -1]);
+      const y = Array.from(tf.exp(x).dataSync());
+      expect(y.slice(0, 6)).toEqual([1, NaN, Infinity, 0, Infinity, 0]);
+      expect(y[6]).toBeCloseTo(Math.E, 6);
+      expect(y[7]).toBeCloseTo(1 / Math.E, 7);
+      tf.dispose(x);
+    });
+
+    for (const shape of [[0], [3], [5, 7], [2, 3, 4]]) {
+      it(`keeps the shape [${shape}] and every element of a tail`, () => {
+        const x = tensor(shape);
+        const { fixed, stock } = both(() => tf.exp(x));
+        expect(fixed.map((v) => ('shape' in v ? v.shape : v))).toEqual(stock.map((v) => ('shape' in v ? v.shape : v)));
+        const flat = (v: Values[]) => v.flatMap((t) => ('error' in t ? [NaN] : (tf.util.flatten(t.values as number[]) as number[])));
+        expect(flat(fixed)).toBeAllClose(flat(stock), { rtol: 3e-7, atol: 0 });
+        x.dispose();
+      });
+    }
+  });
+
+  describe('Identity', () => {
+    it('clones share the data, the values outlive the original, and the memory is freed once', () => {
+      const before = tf.memory();
+      const x = tensor([5, 6]);
+      const expected = x.arraySync();
+      const y = tf.clone(x);
+      expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1); // shared, not copied
+      expect(y.dataId).toBe(x.dataId);
+      x.dispose();
+      expect(y.arraySync()).toEqual(expected);
+      const z = tf.clone(y);
+      y.dispose();
+      expect(z.arraySync()).toEqual(expected);
+      z.dispose();
+      expect(tf.memory().numBytes).toBe(before.numBytes);
+      expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+      expect((tf.backend() as unknown as { dataIdMap: { has(id: object): boolean } }).dataIdMap.has(z.dataId)).toBe(false); // freed in the heap
+    });
+
+    for (const dtype of ['float32', 'int32', 'bool', 'string'] as const) {
+      it(`${dtype}: the same tensor as the stock copy`, () => {
+        const x = tensor([3, 4], dtype);
+        const { fixed, stock } = both(() => tf.clone(x));
+        expect(fixed).toEqual(stock);
+        x.dispose();
+      });
+    }
+
+    it('keeps what a customGrad saved (a clone) intact when the original is disposed', () => {
+      const f = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+        const sq = tf.square(a);
+        save([sq]);
+        return { value: tf.sum(sq), gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.mul(dy, tf.mul(2, tf.sqrt(s!))) };
+      });
+      const a = tf.tensor1d([1, 2, 3]);
+      const g = tf.grad((t) => f(t) as tf.Scalar)(a);
+      expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+      tf.dispose([a, g]);
     });
   });
 

@@ -81,6 +81,11 @@ export function simdCells(backend: unknown): SimdCells {
   }
 }
 
+/** The module's functions on `backend`'s heap, or undefined where it cannot run (the caller's fallback then). */
+export function simdIfReady(backend: unknown): SimdCells | undefined {
+  return simdCellsReady(backend) ? simdCells(backend) : undefined;
+}
+
 /** Whether the fused wasm cell kernels can run on `backend` now (compiling synchronously if allowed). */
 export function simdCellsReady(backend: unknown): boolean {
   try {
