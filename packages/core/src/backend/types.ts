@@ -42,6 +42,13 @@ export interface BackendCapabilities {
    */
   slowTransposedMatMul: boolean;
   /**
+   * matMul repacks its second operand into the GEMM's layout on one thread, unless it has seen that
+   * tensor before (wasm: XNNPACK keeps packed weights per tensor; ~2.5 ns per element). A weight
+   * gradient aᵀ·g then puts the activations a in that slot, not the larger gate gradients g:
+   * (gᵀ·a)ᵀ, with gᵀ from a fast transpose. True on wasm with the fixed kernels and the SIMD module.
+   */
+  packsMatMulOperandB: boolean;
+  /**
    * `slice`, `split` and `unstack` copy the whole input tensor rather than the part taken (the
    * stock wasm backend reads the full buffer for each slice): per-step access then uses `gather`.
    */

@@ -36,7 +36,7 @@ import { gruFusedBackward, gruFusedForward, gruRbFusedBackward, gruRbFusedForwar
 import { fusedArgs } from '../kernels/cell-sequence.js';
 import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
-import { affine, blockConstants, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
+import { affine, blockConstants, gradsAgainst, shiftIn, tanhOfDoubled, transposeOnce } from './internal/math.js';
 
 export interface GruParams {
   /** [I, 3H], blocks z, r, h. */
@@ -335,16 +335,17 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D) {
     const dRec = flat(tf.stack(dzs)); // ∂E/∂(h'·U + b_h)
     const dah = tf.mul(tf.stack(dhs), qh);
     dA = tf.concat([splitColumns(dRec, [2 * H, H])[0]!, flat(dah)], 1);
-    dU = matMulT(hPrevFlat, dRec);
-    db = tf.stack([sumRows(dA), sumRows(dRec)]);
+    const gRec = gradsAgainst(dRec);
+    dU = gRec.weight(hPrevFlat);
+    db = tf.stack([gradsAgainst(dA).bias(), gRec.bias()]);
   } else {
     const dzr = flat(tf.stack(dzs));
     const dah = flat(tf.stack(dhs));
     dA = tf.concat([dzr, dah], 1);
-    dU = tf.concat([matMulT(hPrevFlat, dzr), matMulT(flat(tf.mul(r, hPrev)), dah)], 1);
-    db = sumRows(dA);
+    dU = tf.concat([gradsAgainst(dzr).weight(hPrevFlat), gradsAgainst(dah).weight(flat(tf.mul(r, hPrev)))], 1);
+    db = gradsAgainst(dA).bias();
   }
-  const dW = matMulT(Xflat, dA);
+  const dW = gradsAgainst(dA).weight(Xflat);
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0: dh! };
 }

@@ -25,7 +25,7 @@ import '../tfjs-setup.js';
 import { backendCapabilities } from '../backend/index.js';
 import { checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape, invalid } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, splitColumns, Steps, toSteps } from './internal/time.js';
-import { affine, gateScale, matMulT, shiftIn, sumRows, tanhOf, transposeOnce } from './internal/math.js';
+import { affine, gateScale, gradsAgainst, shiftIn, tanhOf, transposeOnce } from './internal/math.js';
 import { hasLstmCellKernels } from '../kernels/lstm-cell/kernel.js';
 import { lstmFusedBackward, lstmFusedForward, peepholeRows, type LstmCellPlan } from '../kernels/lstm-cell/sequence.js';
 import { fusedArgs } from '../kernels/cell-sequence.js';
@@ -347,9 +347,10 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D, dcLast: tf.Tensor, slow
   const dZflat = tf.reshape(dZ, [T * B, GH]) as tf.Tensor2D;
   const Xflat = tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D;
   const Hprev = tf.reshape(shiftIn(s.h0, s.hs), [T * B, H]) as tf.Tensor2D;
-  const dW = matMulT(Xflat, dZflat);
-  const dU = matMulT(Hprev, dZflat);
-  const db = sumRows(dZflat);
+  const grads = gradsAgainst(dZflat);
+  const dW = grads.weight(Xflat);
+  const dU = grads.weight(Hprev);
+  const db = grads.bias();
   const dX = tf.reshape(tf.matMul(dZflat, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   let dPeep: tf.Tensor[] = [];
   if (plan.peephole) {

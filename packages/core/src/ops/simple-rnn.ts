@@ -23,7 +23,7 @@ import { rnnFusedBackward, rnnFusedForward } from '../kernels/rnn-cell/sequence.
 import { fusedArgs } from '../kernels/cell-sequence.js';
 import { checkChoice, checkCore, checkFinite, checkFlag, checkKeys, checkMask, checkMaskValues, checkState, expectShape } from './internal/validate.js';
 import { fromSteps, maskSteps, stepAt, Steps, toSteps } from './internal/time.js';
-import { affine, matMulT, shiftIn, sumRows, tanhOfDoubled, transposeOnce } from './internal/math.js';
+import { affine, gradsAgainst, shiftIn, tanhOfDoubled, transposeOnce } from './internal/math.js';
 
 export type SimpleRnnActivation = 'tanh' | 'relu';
 
@@ -226,9 +226,10 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D) {
   }
   const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
   const dA = flat(tf.stack(das)); // ∂E/∂a [T·B, H]
-  const dW = matMulT(flat(s.X), dA);
-  const dU = matMulT(flat(shiftIn(s.h0, s.hs)), dA);
-  const db = sumRows(dA);
+  const grads = gradsAgainst(dA);
+  const dW = grads.weight(flat(s.X));
+  const dU = grads.weight(flat(shiftIn(s.h0, s.hs)));
+  const db = grads.bias();
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0: dh! };
 }

@@ -5,7 +5,7 @@
  * Inputs are time-major, in processing order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { blockConstants, matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { blockConstants, gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
 
@@ -52,9 +52,10 @@ export function gruFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.Ten
   const dRec = flat(tf.slice(C, [0, 0, 0], [T, B, 3 * H])); // ∂E/∂(h·U + b_h)
   const dA = flat(tf.concat([tf.slice(C, [0, 0, 0], [T, B, 2 * H]), tf.slice(C, [0, 0, 4 * H], [T, B, H])], 2)); // ∂E/∂(x·W + b_x)
   const hPrev = shiftIn(tf.reshape(s.state0, [B, H]), tf.slice(s.records, [0, 0, 0], [T, B, H]));
-  const dU = matMulT(flat(hPrev), dRec);
-  const db = tf.stack([sumRows(dA), sumRows(dRec)]);
-  const dW = matMulT(flat(s.X), dA);
+  const [gA, gRec] = [gradsAgainst(dA), gradsAgainst(dRec)];
+  const dU = gRec.weight(flat(hPrev));
+  const db = tf.stack([gA.bias(), gRec.bias()]);
+  const dW = gA.weight(flat(s.X));
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0 };
 }
@@ -84,9 +85,10 @@ export function gruRbFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.T
   const dA = tf.concat([dzr, dah], 1); // ∂E/∂(x·W + b)
   const hPrev = shiftIn(tf.reshape(s.state0, [B, H]), tf.slice(s.records, [0, 0, 0], [T, B, H]));
   const r = tf.slice(s.records, [0, 0, 2 * H], [T, B, H]);
-  const dU = tf.concat([matMulT(flat(hPrev), dzr), matMulT(flat(tf.mul(r, hPrev)), dah)], 1);
-  const db = sumRows(dA);
-  const dW = matMulT(flat(s.X), dA);
+  const gA = gradsAgainst(dA);
+  const dU = tf.concat([gradsAgainst(dzr).weight(flat(hPrev)), gradsAgainst(dah).weight(flat(tf.mul(r, hPrev)))], 1);
+  const db = gA.bias();
+  const dW = gA.weight(flat(s.X));
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0 };
 }

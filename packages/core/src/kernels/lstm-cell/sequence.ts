@@ -7,7 +7,7 @@
  * `reverse`), time-major.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
 
@@ -88,9 +88,10 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const Xflat = tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D;
   const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
   const Hprev = tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D;
-  const dW = matMulT(Xflat, dZflat);
-  const dU = matMulT(Hprev, dZflat);
-  const db = sumRows(dZflat);
+  const grads = gradsAgainst(dZflat);
+  const dW = grads.weight(Xflat);
+  const dU = grads.weight(Hprev);
+  const db = grads.bias();
   const dX = tf.reshape(tf.matMul(dZflat, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   let dPeep: tf.Tensor[] = [];
   if (peephole) {

@@ -5,7 +5,7 @@
  * time-major, in processing order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulT, shiftIn, sumRows, transposeOnce } from '../../ops/internal/math.js';
+import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runRnnCell, runRnnCellGrad, type RnnActivation } from './kernel.js';
 
@@ -45,9 +45,10 @@ export function rnnFusedBackward(plan: RnnCellPlan, s: RnnFusedSaved, dH: tf.Ten
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, H]), UT), tf.slice(first, [0, H], [B, H]));
   const dA = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, H]), [T * B, H]) as tf.Tensor2D;
   const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
-  const dW = matMulT(tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D, dA);
-  const dU = matMulT(tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D, dA);
-  const db = sumRows(dA);
+  const grads = gradsAgainst(dA);
+  const dW = grads.weight(tf.reshape(s.X, [T * B, -1]) as tf.Tensor2D);
+  const dU = grads.weight(tf.reshape(shiftIn(s.h0, hs), [T * B, H]) as tf.Tensor2D);
+  const db = grads.bias();
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0 };
 }

@@ -38,6 +38,22 @@ export function shiftIn(first: tf.Tensor, seq: tf.Tensor3D): tf.Tensor3D {
   return tf.concat([head, tf.slice(seq, [0, 0, 0], [T - 1, B, H])], 0) as tf.Tensor3D;
 }
 
+/**
+ * The gradients of the weights a gate gradient g [N, M] flows into: `weight(a)` = aᵀ·g for the
+ * activations a [N, K] that multiplied them, `bias()` = the column sums of g. Where matMul repacks
+ * its second operand (capability `packsMatMulOperandB`: wasm) aᵀ·g is formed as (gᵀ·a)ᵀ, gᵀ
+ * transposed once for every a, so only the activations are packed (~3 ms less per LSTM training
+ * step at B 32, T 64, H 256 on this machine); the bias then takes the column-sum `Sum`.
+ */
+export function gradsAgainst(g: tf.Tensor2D): { weight(a: tf.Tensor2D): tf.Tensor2D; bias(): tf.Tensor1D } {
+  const repacks = backendCapabilities().packsMatMulOperandB;
+  let gT: tf.Tensor2D | undefined;
+  return {
+    weight: (a) => (repacks ? tf.transpose(tf.matMul((gT ??= tf.transpose(g)), a)) : matMulT(a, g)),
+    bias: () => (repacks ? tf.sum(g, 0) : sumRows(g)),
+  };
+}
+
 /** Column sums of [N, K] as [K]: a ones-vector matMul, far faster than a reduction over axis 0 on wasm. */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   const [n, k] = x.shape;
