@@ -17,12 +17,14 @@ import { moduleText } from './wat.mjs';
 import { lstmFunctions } from './lstm.mjs';
 import { layoutFunctions } from './layout.mjs';
 import { unaryFunctions } from './unary.mjs';
+import { gruFunctions } from './gru.mjs';
+import { rnnFunctions } from './rnn.mjs';
 
 export const OUTPUT = fileURLToPath(new URL('../../src/kernels/wasm/simd/binary.ts', import.meta.url));
 
 /** Every kernel function of the module. */
 function functions() {
-  return [...lstmFunctions(), ...layoutFunctions(), ...unaryFunctions()];
+  return [...lstmFunctions(), ...gruFunctions(), ...rnnFunctions(), ...layoutFunctions(), ...unaryFunctions()];
 }
 
 /** The module text for a plain or a shared memory. */

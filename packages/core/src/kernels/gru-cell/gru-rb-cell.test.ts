@@ -11,6 +11,8 @@ import { gru } from '../../ops/gru.js';
 import '../register.js';
 import { expectLaunchesPerStep } from '../gpu/launches.js';
 import { expectBackwardAgrees, expectForwardAgrees, stepMask } from '../cell-checks.js';
+import { useWasmKernels, wasmKernels } from '../wasm-overrides/index.js';
+import { hBlocks, zrBlocks } from './wasm.js';
 import { GRU_RB_MAX_UNITS, gruRbCellComposite, gruRbCellGradComposite, hasGruRbCellKernels, runGruRbCell, runGruRbCellGrad } from './kernel.js';
 
 const FUSED = new Set(['wasm', 'webgpu']);
@@ -56,6 +58,20 @@ describeBackends('RecurrentGruRbCell', (backend) => {
       const run = (x: tf.Tensor, W: tf.Tensor, U: tf.Tensor) => tf.sum(gru(x as tf.Tensor3D, { kernel: W as tf.Tensor2D, recurrentKernel: U as tf.Tensor2D }, { mask }).sequence);
       return { run: () => (training ? tf.grads(run)([x, W, U]) : [run(x, W, U)]), dispose: () => tf.dispose([x, W, U, mask]) };
     });
+  });
+
+  if (backend === 'wasm') it('the cached weight blocks are freed when the wasm kernels are switched', () => {
+    const H = 6;
+    const xp = tf.zeros([1, 2, 3 * H]) as tf.Tensor3D;
+    const U = tf.ones([H, 3 * H]) as tf.Tensor2D;
+    const state = tf.zeros([1, 2, H]) as tf.Tensor3D;
+    tf.dispose(runGruRbCell({ xp, U, state }, { masked: false, training: false, step: 0 }));
+    expect([zrBlocks.size, hBlocks.size]).toEqual([1, 1]);
+    const kernels = wasmKernels();
+    useWasmKernels(kernels === 'fixed' ? 'stock' : 'fixed');
+    useWasmKernels(kernels);
+    expect([zrBlocks.size, hBlocks.size]).toEqual([0, 0]);
+    tf.dispose([xp, U, state]);
   });
 
   // H = 70: more units than the workgroup's 64 threads, so threads take two units each;

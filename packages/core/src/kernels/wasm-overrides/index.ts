@@ -14,7 +14,7 @@
  * | Identity | copies the tensor (every clone, every tensor a customGrad saves) | shares the data, counted |
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMulWasm, transposedB } from './batch-mat-mul.js';
+import { batchMatMulWasm } from './batch-mat-mul.js';
 import { sliceWasm } from './slice.js';
 import { transposeWasm } from './transpose.js';
 import { splitVWasm } from './split-v.js';
@@ -23,6 +23,7 @@ import { identityWasm } from './identity.js';
 import { sumWasm } from './sum.js';
 import { expWasm } from './exp.js';
 import { rememberStock, stockWasmKernel } from './wasm-backend.js';
+import { TransposeCache } from './transpose-cache.js';
 
 export { stockWasmKernel } from './wasm-backend.js';
 
@@ -41,7 +42,7 @@ export function wasmKernels(): 'stock' | 'fixed' {
  */
 export function useWasmKernels(kernels: 'stock' | 'fixed'): void {
   if (kernels === active) return;
-  transposedB.clear();
+  TransposeCache.clearAll(); // BatchMatMul's Bᵀ, and the reset-before GRU's weight blocks
   for (const config of WASM_OVERRIDES) {
     rememberStock(config.kernelName);
     const next = kernels === 'fixed' ? config : stockWasmKernel(config.kernelName);

@@ -23,9 +23,21 @@ interface WithData {
   dataIdMap: { has(dataId: tf.DataId): boolean };
 }
 
+/** Every cache made, so that switching kernels can empty them all ({@link TransposeCache.clearAll}). */
+const caches = new Set<TransposeCache>();
+
 export class TransposeCache {
   private backend: WasmBackendLike | undefined;
   private readonly entries = new Map<tf.DataId, Entry>();
+
+  constructor() {
+    caches.add(this);
+  }
+
+  /** Empties every cache (`useWasmKernels` does, when the kernels change). */
+  static clearAll(): void {
+    for (const cache of caches) cache.clear();
+  }
 
   /** Bᵀ (last two axes swapped) for `b`, made by `transpose` on a miss. */
   get(b: tf.TensorInfo, backend: WasmBackendLike, transpose: (x: tf.TensorInfo) => tf.TensorInfo): tf.TensorInfo {

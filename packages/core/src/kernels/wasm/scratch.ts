@@ -1,14 +1,13 @@
 /**
  * What the fused cell kernels on wasm (kernels/{lstm,gru,rnn}-cell/wasm.ts) share: temporaries on
- * the wasm heap, and the two pieces of arithmetic they hand to tfjs-backend-wasm's own kernels —
- * the recurrent matMul (the registered `BatchMatMul`: XNNPACK, the fixed kernel unless the stock
- * ones were asked for) and the sigmoid (the stock SIMD `Sigmoid`, ~1 ns per element, where a
- * JavaScript `Math.exp` costs ~12). Everything else in a step is a pass of JavaScript over heap
- * views, so a step is one engine kernel each way instead of a dozen.
+ * the wasm heap, tensors' byte offsets for the SIMD passes (wasm/simd/module.ts), and the
+ * recurrent matMul, handed to tfjs-backend-wasm's registered `BatchMatMul` (XNNPACK, the fixed
+ * kernel unless the stock ones were asked for). Everything else in a step is one generated SIMD
+ * pass (or two, reset-before GRU) over the heap, so a step is one engine kernel each way.
  *
  * Heap views go stale whenever the heap grows (any allocation may grow it): take them with
- * {@link Scratch.view} after the last allocation they must survive, never across a `matMul`,
- * `sigmoid` or `alloc`.
+ * {@link Scratch.view} after the last allocation they must survive, never across a `matMul` or
+ * `alloc`. Byte offsets ({@link Scratch.ptr}) stay valid.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../wasm-overrides/wasm-backend.js';
@@ -43,11 +42,6 @@ export class Scratch {
   /** a·b for a [M, K], b [K, N] through the registered BatchMatMul (a temporary). */
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.keep(this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false }));
-  }
-
-  /** σ(x) elementwise through the registered Sigmoid (a temporary). */
-  sigmoid(x: tf.TensorInfo): tf.TensorInfo {
-    return this.keep(this.run(tf.Sigmoid, { x }, {}));
   }
 
   /** Columns [from, from + width) of rows 0 … rows−1 of `src` (row stride `stride`, first row at `offset`) as a new [rows, width] temporary. */
