@@ -10,6 +10,7 @@ import { gatherStepsWasm } from './gather-steps/wasm.js';
 import { gatherStepsWebGL } from './gather-steps/webgl.js';
 import { gruCellGradWasm, gruCellWasm, gruRbCellGradWasm, gruRbCellWasm } from './gru-cell/wasm.js';
 import { gruCellGradWebGL, gruCellWebGL } from './gru-cell/webgl.js';
+import { gruRbCellGradWebGL, gruRbCellWebGL } from './gru-cell/webgl-rb.js';
 import { gruCellGradWebGPU, gruCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGPU } from './gru-cell/webgpu.js';
 import { lstmCellGradWasm, lstmCellWasm } from './lstm-cell/wasm.js';
 import { lstmCellGradWebGL, lstmCellWebGL } from './lstm-cell/webgl.js';
@@ -18,7 +19,7 @@ import { rnnCellGradWasm, rnnCellWasm } from './rnn-cell/wasm.js';
 import { rnnCellGradWebGL, rnnCellWebGL } from './rnn-cell/webgl.js';
 import { rnnCellGradWebGPU, rnnCellWebGPU } from './rnn-cell/webgpu.js';
 
-const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU];
+const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGL, gruRbCellGradWebGL];
 
 for (const config of KERNELS) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

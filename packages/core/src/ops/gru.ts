@@ -24,9 +24,9 @@
  * than one h·U split in two: the same kernel count on cpu and wasm, one launch fewer on GPUs (no
  * split), and the step keeps reset-before's shape. Its backward is one matMul with Uᵀ per step.
  *
- * Where the backend registers the fused cell kernels (kernels/gru-cell: reset-after on webgl and
- * webgpu, reset-before on webgpu), a step is instead one kernel forward and one backward, matMul
- * included (`gruFusedWithGrad`).
+ * Where the backend registers the fused cell kernels (kernels/gru-cell: both forms on wasm, webgl
+ * and webgpu), a step is instead one kernel forward and one backward, matMul included
+ * (`gruFusedWithGrad`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs-setup.js';

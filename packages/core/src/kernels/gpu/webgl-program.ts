@@ -53,6 +53,25 @@ export function runStep(backend: unknown, step: number, matMul: Launch, into: st
   return out;
 }
 
+/**
+ * `runStep` for a step of more than two programs (GRU reset-before, gru-cell/webgl-rb.ts): the
+ * output of every launch but the last is bound, under its `into` name, as an input of every later
+ * launch, and disposed at the end; the last launch's output is returned.
+ */
+export function runChain(backend: unknown, step: number, launches: Array<Launch & { into?: string }>): tf.TensorInfo {
+  const gl = backend as WebGLBackendLike;
+  const made: Record<string, tf.TensorInfo> = {};
+  let out: tf.TensorInfo | undefined;
+  for (const { inputs: own, outputShape, userCode, into } of launches) {
+    const inputs = { ...made, ...own };
+    const names = Object.keys(inputs).filter((n) => inputs[n] !== undefined);
+    out = gl.runWebGLProgram(program(names, outputShape, userCode), names.map((n) => inputs[n]!), 'float32', [[step]]);
+    if (into !== undefined) made[into] = out;
+  }
+  for (const t of Object.values(made)) if (t !== out) gl.disposeIntermediateTensorInfo(t);
+  return out!;
+}
+
 /** In a cell's `rcValue(b, col)`: the field block of col and the unit j within it (blocks H wide). */
 export const fieldOf = (H: number) => `int field = col / ${H};
     int j = col - field * ${H};`;
@@ -110,14 +129,15 @@ export function perElement(B: number, W: number): string {
 
 /**
  * Z [B, GH] = xp[step] + h·U (or h·U alone without `addXp`), h read in place from the first H
- * columns of `state` [1, B, S].
+ * columns of `state` [1, B, S]. `out` is what is written of the sum `acc` (σ(Z): `rcSigmoid(acc)`,
+ * with HELPERS in front).
  */
-export function forwardMatMul(H: number, addXp = true): string {
+export function forwardMatMul(H: number, addXp = true, out = 'acc'): string {
   return `void main() {
     ivec2 rc = getOutputCoords();
     vec4 acc = ${addXp ? 'getXp(rcStep, rc.x, rc.y)' : 'vec4(0.0)'};
     ${dotLoop(H, 'getState(0, rc.x, n)', 'getU(n, rc.y)', false)}
-    setOutput(acc);
+    setOutput(${out});
   }`;
 }
 

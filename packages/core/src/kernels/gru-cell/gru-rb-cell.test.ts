@@ -1,8 +1,9 @@
 /**
- * The fused reset-before GRU cell kernels (registered on wasm and webgpu) against their portable
- * composite (kernel.ts), forward and backward, with and without a mask, H below and above the
- * workgroup's 64 threads; the composite against hand-computed values; and the launches per step
- * through ops.gru. Op-level gradients go through ops/gru.test.ts.
+ * The fused reset-before GRU cell kernels (registered on wasm, webgpu and webgl) against their
+ * portable composite (kernel.ts), forward and backward, with and without a mask, H below and above
+ * the workgroup's 64 threads, H odd and even (webgl's per-element and texel paths); the composite
+ * against hand-computed values; and the launches per step through ops.gru. Op-level gradients go
+ * through ops/gru.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -15,13 +16,13 @@ import { useWasmKernels, wasmKernels } from '../wasm-overrides/index.js';
 import { hBlocks, zrBlocks } from './wasm.js';
 import { GRU_RB_MAX_UNITS, gruRbCellComposite, gruRbCellGradComposite, hasGruRbCellKernels, runGruRbCell, runGruRbCellGrad } from './kernel.js';
 
-const FUSED = new Set(['wasm', 'webgpu']);
+const FUSED = new Set(['wasm', 'webgpu', 'webgl']);
 
 describeBackends('RecurrentGruRbCell', (backend) => {
   it(`is registered exactly where expected (${backend})`, () => {
     expect(hasGruRbCellKernels(8)).toBe(FUSED.has(backend));
     // the workgroup-memory limit is webgpu's alone
-    expect(hasGruRbCellKernels(GRU_RB_MAX_UNITS + 1)).toBe(backend === 'wasm');
+    expect(hasGruRbCellKernels(GRU_RB_MAX_UNITS + 1)).toBe(FUSED.has(backend) && backend !== 'webgpu');
   });
 
   it('composite: one step and its gradient by hand (H = 1)', async () => {
@@ -44,13 +45,14 @@ describeBackends('RecurrentGruRbCell', (backend) => {
   });
 
   if (!FUSED.has(backend)) return;
-  if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+  if (isGpuBackend(backend)) tf.env().set(backend === 'webgl' ? 'WEBGL_CPU_FORWARD' : 'WEBGPU_CPU_FORWARD', false);
   const tol = tolerances(backend);
   const [B, T] = [5, 3];
 
+  // webgl: three programs per step each way (webgl-rb.ts)
   if (isGpuBackend(backend)) it('ops.gru (reset-before): one kernel per step each way, nothing else per step (launches counted)', async () => {
     const [I, H] = [3, 5];
-    await expectLaunchesPerStep(backend, 1, async (T, training) => {
+    await expectLaunchesPerStep(backend, backend === 'webgl' ? 3 : 1, async (T, training) => {
       const x = tf.randomNormal([2, T, I], 0, 1, 'float32', 1) as tf.Tensor3D;
       const W = tf.randomNormal([I, 3 * H], 0, 0.3, 'float32', 2) as tf.Tensor2D;
       const U = tf.randomNormal([H, 3 * H], 0, 0.3, 'float32', 3) as tf.Tensor2D;
@@ -75,8 +77,9 @@ describeBackends('RecurrentGruRbCell', (backend) => {
   });
 
   // H = 70: more units than the workgroup's 64 threads, so threads take two units each;
-  // H = 520: one batch row per workgroup instead of 4 (workgroup memory, webgpu.ts).
-  for (const [H, masked] of [[6, false], [6, true], [70, true], [520, true]] as const) {
+  // H = 520: one batch row per workgroup instead of 4 (workgroup memory, webgpu.ts);
+  // H = 5, 7: webgl's per-element cells and two-fetch operand texels (webgl-rb.ts), H even its texel path.
+  for (const [H, masked] of [[6, false], [6, true], [5, true], [7, false], [70, true], [520, true]] as const) {
     it(`forward and backward agree with the composite${masked ? ', masked' : ''}, H = ${H}`, async () => {
       const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
       const xp = r([T, B, 3 * H], 1) as tf.Tensor3D;

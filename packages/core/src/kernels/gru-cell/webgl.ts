@@ -1,7 +1,7 @@
 /**
  * `RecurrentGruCell` and `RecurrentGruCellGrad` (reset-after) on webgl: two packed GLSL programs
  * per step each (the packed matMul h·U, or [da_z, da_r, dhh]·Uᵀ; then the elementwise cell; see
- * lstm-cell/webgl.ts for why two) — see kernel.ts for the contract.
+ * lstm-cell/webgl.ts for why two) — see kernel.ts for the contract. Reset-before: webgl-rb.ts.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { backwardMatMul, cellProgram, fieldOf, forwardMatMul, HELPERS, MASK, prevState, recordAt, runStep } from '../gpu/webgl-program.js';
