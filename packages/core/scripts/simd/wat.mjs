@@ -72,43 +72,43 @@ export class Body {
     this.code.push(stmt);
   }
 
-  sigmoid(x) {
+  /**
+   * e⁻ᶻ as s·(1 + t·p(t)): n = round(−z·log₂e) by the magic bias (which also carries the exponent
+   * bias: 127 gives s = 2ⁿ, 126 gives 2ⁿ⁻¹), t = z + n·ln2 in two parts, p of degree 4.
+   */
+  expMinus(z, magic) {
     const I = this.I;
-    const X = this.let(x);
-    const z = this.let(I.abs(X));
-    const nb = this.let(I.add(I.mul(z, I.c(MINUS_LOG2E)), I.c(MAGIC_BIAS)));
+    const nb = this.let(I.add(I.mul(z, I.c(MINUS_LOG2E)), I.c(magic)));
     const s = this.let(I.shl23(nb));
-    const n = this.let(I.sub(nb, I.c(MAGIC_BIAS)));
+    const n = this.let(I.sub(nb, I.c(magic)));
     let t = this.let(I.add(I.mul(n, I.c(LN2_HI)), z));
     t = this.let(I.add(I.mul(n, I.c(LN2_LO)), t));
     let p = this.let(I.add(I.mul(t, I.c(C[4])), I.c(C[3])));
     p = this.let(I.add(I.mul(t, p), I.c(C[2])));
     p = this.let(I.add(I.mul(t, p), I.c(C[1])));
     p = this.let(I.add(I.mul(t, p), I.c(C[0])));
-    const e = this.let(I.add(I.mul(I.mul(t, s), p), s));
+    return I.add(I.mul(I.mul(t, s), p), s);
+  }
+
+  sigmoid(x) {
+    const I = this.I;
+    const X = this.let(x);
+    const z = this.let(I.abs(X));
+    const e = this.let(this.expMinus(z, MAGIC_BIAS));
     let f = this.let(I.div(e, I.add(e, I.c(1))));
     f = this.let(I.select(I.c(0), f, I.gt(z, I.c(DENORM_CUTOFF))));
     return this.let(I.select(I.sub(I.c(1), f), f, I.gt(X, I.c(0))));
   }
 
   /**
-   * eˣ: the sigmoid's exp(−z) with z = −x, scaled by 2^(n−1) and doubled so that n up to 128 stays
-   * normal. +∞ past ln(FLT_MAX); results below about 2^−125 flush to 0 (no subnormals); NaN stays NaN.
+   * eˣ: e⁻ᶻ with z = −x, scaled by 2ⁿ⁻¹ and doubled so that n up to 128 stays normal. +∞ past
+   * ln(FLT_MAX); results below about 2⁻¹²⁵ flush to 0 (no subnormals); NaN stays NaN.
    */
   exp(x) {
     const I = this.I;
     const X = this.let(x);
     const z = this.let(I.sub(I.c(0), X));
-    const nb = this.let(I.add(I.mul(z, I.c(MINUS_LOG2E)), I.c(MAGIC_BIAS_HALF)));
-    const s = this.let(I.shl23(nb));
-    const n = this.let(I.sub(nb, I.c(MAGIC_BIAS_HALF)));
-    let t = this.let(I.add(I.mul(n, I.c(LN2_HI)), z));
-    t = this.let(I.add(I.mul(n, I.c(LN2_LO)), t));
-    let p = this.let(I.add(I.mul(t, I.c(C[4])), I.c(C[3])));
-    p = this.let(I.add(I.mul(t, p), I.c(C[2])));
-    p = this.let(I.add(I.mul(t, p), I.c(C[1])));
-    p = this.let(I.add(I.mul(t, p), I.c(C[0])));
-    const e = this.let(I.mul(I.c(2), I.add(I.mul(I.mul(t, s), p), s)));
+    const e = this.let(I.mul(I.c(2), this.expMinus(z, MAGIC_BIAS_HALF)));
     const big = this.let(I.select(I.c('inf'), e, I.gt(X, I.c(EXP_OVERFLOW))));
     return this.let(I.select(I.c(0), big, I.gt(I.c(EXP_UNDERFLOW), X)));
   }
