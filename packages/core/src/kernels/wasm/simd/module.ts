@@ -56,7 +56,9 @@ export async function prepareSimdCells(backend: unknown): Promise<boolean> {
   const kind = isShared(memory) ? 'shared' : 'plain';
   try {
     modules[kind] ??= await WebAssembly.compile(decode(kind === 'shared' ? SHARED : PLAIN));
-    instantiate(memory, modules[kind]);
+    // asynchronous too: a browser's main thread may refuse a synchronous Instance of a large module
+    const instance = await WebAssembly.instantiate(modules[kind], { env: { memory } });
+    instances.set(memory, instance.exports as unknown as SimdCells);
     return true;
   } catch (error) {
     failed.set(memory, error instanceof Error ? error.message : String(error));
