@@ -1,0 +1,105 @@
+/**
+ * `RecurrentLstmSeq` (seq-kernel.ts) against its composite — the per-step composite run T times —
+ * on each backend that registers it (webgpu): batch sizes that fill and that do not fill a
+ * workgroup's rows, H not a multiple of 4 and wider than a workgroup's 64 threads, masks, and the
+ * whole sequence in one dispatch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { describeBackends, tolerances } from '../../testing/index.js';
+import { mulberry32 } from '../../testing/random.js';
+import '../register.js';
+import { lstm } from '../../ops/lstm.js';
+import { hasLstmSeqKernel, lstmSeqComposite, runLstmSeq } from './seq-kernel.js';
+import { SEQ_WINS_UP_TO } from './sequence.js';
+import { seqRows } from './webgpu-seq.js';
+
+const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
+  const rng = mulberry32(seed);
+  return tf.tensor3d(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => scale * (rng() * 2 - 1)), shape);
+};
+
+describeBackends('RecurrentLstmSeq', (backend) => {
+  it(`is registered only on webgpu (${backend})`, () => {
+    expect(hasLstmSeqKernel(8)).toBe(backend === 'webgpu');
+  });
+  if (backend !== 'webgpu') return;
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+
+  it('fits up to 4 batch rows per workgroup, and refuses H whose one row would not fit', () => {
+    expect([seqRows(64), seqRows(341), seqRows(342), seqRows(1365)]).toEqual([4, 4, 2, 1]);
+    expect(hasLstmSeqKernel(1365)).toBe(true);
+    expect(hasLstmSeqKernel(1366)).toBe(false);
+  });
+
+  // [T, B, H, masked]: B 1; B not a multiple of the rows per workgroup; H 70 > 64 threads; H 400: 2 rows per workgroup
+  for (const [T, B, H, masked] of [[5, 1, 3, false], [7, 6, 5, true], [4, 9, 70, true], [3, 3, 400, false]] as const) {
+    it(`T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the records of the per-step composite`, async () => {
+      const xp = t3([T, B, 4 * H], 1 + H, 1.5);
+      const U = tf.tensor2d(t3([1, H, 4 * H], 2 + H, 1 / Math.sqrt(H)).dataSync(), [H, 4 * H]);
+      const state0 = t3([1, B, 2 * H], 3 + H);
+      const rng = mulberry32(7);
+      const mask = masked ? tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]) : undefined;
+      const got = runLstmSeq({ xp, U, state0, mask });
+      const want = lstmSeqComposite({ xp, U, state0, mask });
+      expect(got.shape).toEqual([T, B, 2 * H]);
+      expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tolerances(backend).forward * 10, atol: tolerances(backend).forward * 10 });
+      tf.dispose([xp, U, state0, got, want, ...(mask ? [mask] : [])]);
+    });
+  }
+
+  it('runs the whole sequence as one program', async () => {
+    const [T, B, H] = [16, 8, 32];
+    const xp = t3([T, B, 4 * H], 1);
+    const U = tf.zeros([H, 4 * H]) as tf.Tensor2D;
+    const state0 = t3([1, B, 2 * H], 2);
+    const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
+    const original = gpu.runWebGPUProgram;
+    const keys: string[] = [];
+    gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
+      keys.push((args[0] as { shaderKey: string }).shaderKey);
+      return original.apply(this, args);
+    };
+    try {
+      const out = runLstmSeq({ xp, U, state0 });
+      await out.data();
+      out.dispose();
+    } finally {
+      gpu.runWebGPUProgram = original;
+    }
+    expect(keys).toEqual([`recurrentLstmSeq${H}`]);
+    tf.dispose([xp, U, state0]);
+  });
+
+  it(`ops.lstm inference takes it up to H = ${SEQ_WINS_UP_TO}, and agrees with the training path`, async () => {
+    const shaders = async (H: number) => {
+      const [B, T, I] = [3, 6, 4];
+      const x = t3([B, T, I], 11);
+      const W = tf.tensor2d(t3([1, I, 4 * H], 12, 0.5).dataSync(), [I, 4 * H]);
+      const U = tf.tensor2d(t3([1, H, 4 * H], 13, 0.5).dataSync(), [H, 4 * H]);
+      const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
+      const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
+      const original = gpu.runWebGPUProgram;
+      const keys: string[] = [];
+      gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
+        keys.push((args[0] as { shaderKey: string }).shaderKey);
+        return original.apply(this, args);
+      };
+      let inference: tf.Tensor;
+      try {
+        inference = lstm(x, { kernel: W, recurrentKernel: U }, { mask }).sequence;
+        await inference.data();
+      } finally {
+        gpu.runWebGPUProgram = original;
+      }
+      // with the tape on, the op runs its per-step training kernels
+      const { value } = tf.valueAndGrad((w: tf.Tensor) => tf.sum(tf.mul(lstm(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence, inference)))(W);
+      const reference = tf.sum(tf.mul(inference, inference));
+      expect(Array.from(await value.data())).toBeAllClose(Array.from(await reference.data()), { rtol: 1e-4, atol: 1e-5 });
+      tf.dispose([x, W, U, mask, inference!, value, reference]);
+      return keys.filter((k) => k.startsWith('recurrentLstm'));
+    };
+    expect(await shaders(8)).toEqual(['recurrentLstmSeq8M']);
+    expect((await shaders(SEQ_WINS_UP_TO + 1)).filter((k) => k.startsWith('recurrentLstmSeq'))).toEqual([]);
+  });
+});
