@@ -34,17 +34,20 @@ describeBackends('RecurrentLstmSeq', (backend) => {
 
   // [T, B, H, masked]: B 1; B not a multiple of the rows per workgroup; H 70 > 64 threads; H 400: 2 rows per workgroup
   for (const [T, B, H, masked] of [[5, 1, 3, false], [7, 6, 5, true], [4, 9, 70, true], [3, 3, 400, false]] as const) {
-    it(`T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the records of the per-step composite`, async () => {
+    it(`T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the inference and training records of the per-step composite`, async () => {
       const xp = t3([T, B, 4 * H], 1 + H, 1.5);
       const U = tf.tensor2d(t3([1, H, 4 * H], 2 + H, 1 / Math.sqrt(H)).dataSync(), [H, 4 * H]);
       const state0 = t3([1, B, 2 * H], 3 + H);
       const rng = mulberry32(7);
       const mask = masked ? tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]) : undefined;
-      const got = runLstmSeq({ xp, U, state0, mask });
-      const want = lstmSeqComposite({ xp, U, state0, mask });
-      expect(got.shape).toEqual([T, B, 2 * H]);
-      expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tolerances(backend).forward * 10, atol: tolerances(backend).forward * 10 });
-      tf.dispose([xp, U, state0, got, want, ...(mask ? [mask] : [])]);
+      for (const training of [false, true]) {
+        const got = runLstmSeq({ xp, U, state0, mask }, training);
+        const want = lstmSeqComposite({ xp, U, state0, mask }, training);
+        expect(got.shape).toEqual([T, B, (training ? 7 : 2) * H]);
+        expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tolerances(backend).forward * 10, atol: tolerances(backend).forward * 10 });
+        tf.dispose([got, want]);
+      }
+      tf.dispose([xp, U, state0, ...(mask ? [mask] : [])]);
     });
   }
 

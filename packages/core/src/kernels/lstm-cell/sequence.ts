@@ -1,7 +1,7 @@
 /**
  * The LSTM sequence loop over the fused cell kernels (kernel.ts): one launch per step forward and
  * one per step backward, the step records gathered after each loop with one `gatherSteps`
- * (gather-steps/kernel.ts). Inference of the plain LSTM at small H on webgpu: one launch for the
+ * (gather-steps/kernel.ts). The plain LSTM's forward at small H on webgpu: one launch for the
  * whole sequence (seq-kernel.ts).
  *
  * ops.lstm takes this path where the active backend registers both kernels; its own per-step loop
@@ -15,11 +15,12 @@ import { recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
 import { hasLstmSeqKernel, runLstmSeq } from './seq-kernel.js';
 
 /**
- * The widest H for which inference takes the one-dispatch kernel (seq-kernel.ts) where a backend
- * has it (webgpu). Measured on Dawn/llvmpipe, 12:25 UTC, one process, per-step kernels ÷ one
- * dispatch: B 8 × T 16 at H 16, 32, 64: 3.2×, 2.3×, 1.3×; B 8 × T 64 at H 32, 128: 3.2×, 1.6×;
- * B 32 × T 64 at H 64, 128, 256: 2.1×, 1.2×, 0.84× — one workgroup per 4 rows re-reads U every
- * step, which stops paying once U is large.
+ * The widest H for which the forward takes the one-dispatch kernel (seq-kernel.ts) where a backend
+ * has it (webgpu). Measured on Dawn/llvmpipe, 13:05–13:20 UTC, one process, per-step kernels ÷
+ * one dispatch, inference (training records): B 8 × T 16 at H 16, 32, 64: 3.2× (4.9×), 2.3×
+ * (5.8×), 1.3× (2.4×); B 8 × T 64 at H 32, 128: 3.2× (3.2×), 1.6× (1.4×); B 32 × T 64 at H 64,
+ * 128, 256: 2.1× (2.2×), 1.2× (1.15×), 0.84× (0.86×) — each workgroup of up to 4 rows re-reads U
+ * every step, which stops paying once U is large.
  */
 export const SEQ_WINS_UP_TO = 128;
 
@@ -61,8 +62,8 @@ export function lstmFusedForward(
   const R = recordWidth(H, gates, training);
   let records: tf.Tensor3D;
   let last: tf.Tensor2D;
-  if (!training && !coupled && !peephole && T > 1 && H <= SEQ_WINS_UP_TO && hasLstmSeqKernel(H)) {
-    records = runLstmSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M });
+  if (!coupled && !peephole && T > 1 && H <= SEQ_WINS_UP_TO && hasLstmSeqKernel(H)) {
+    records = runLstmSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M }, training);
     last = tf.reshape(tf.slice(records, [T - 1, 0, 0], [1, B, R]), [B, R]) as tf.Tensor2D;
   } else {
     const steps = forwardSteps(T, state0, (state, k) => runLstmCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M, peephole: P }, { ...attrs, step: k }));

@@ -20,7 +20,8 @@ export function seqRows(H: number): number {
 
 const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
 
-function code(H: number, masked: boolean): string {
+function code(H: number, masked: boolean, training: boolean): string {
+  const R = training ? 7 * H : 2 * H;
   const n = seqRows(H);
   return `${HELPERS}
   var<workgroup> rcH : array<f32, ${2 * n * H}>;
@@ -50,8 +51,12 @@ function code(H: number, masked: boolean): string {
         ${each(n, (r) => `{
           let hp = rcH[cur + ${r} * H + j];
           let cp = rcC[${r} * H + j];
-          let cn = rcSigmoid(acc${r}.y) * cp + rcSigmoid(acc${r}.x) * rcTanh(acc${r}.z);
-          let hn = rcSigmoid(acc${r}.w) * rcTanh(cn);
+          let i = rcSigmoid(acc${r}.x);
+          let f = rcSigmoid(acc${r}.y);
+          let cand = rcTanh(acc${r}.z);
+          let o = rcSigmoid(acc${r}.w);
+          let cn = f * cp + i * cand;
+          let hn = o * rcTanh(cn);
           ${masked ? `let m = mask[k * B + bb${r}];
           let h = hp + m * (hn - hp);
           let c = cp + m * (cn - cp);` : `let h = hn;
@@ -59,9 +64,14 @@ function code(H: number, masked: boolean): string {
           rcH[nxt + ${r} * H + j] = h;
           rcC[${r} * H + j] = c;
           if (b0 + ${r} < B) {
-            let o = (k * B + b0 + ${r}) * 2 * H;
-            result[o + j] = h;
-            result[o + H + j] = c;
+            let w = (k * B + b0 + ${r}) * ${R};
+            result[w + j] = h;
+            result[w + H + j] = c;${training ? `
+            result[w + 2 * H + j] = cn;
+            result[w + 3 * H + j] = i;
+            result[w + 4 * H + j] = f;
+            result[w + 5 * H + j] = cand;
+            result[w + 6 * H + j] = o;` : ''}
           }
         }`)}
       }
@@ -74,15 +84,16 @@ export const lstmSeqWebGPU: tf.KernelConfig = {
   kernelName: LSTM_SEQ,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
-    const { masked } = attrs as unknown as { masked: boolean };
+    const { masked, training } = attrs as unknown as { masked: boolean; training: boolean };
     const { xp, U } = inputs as Record<string, tf.TensorInfo>;
     const [T, B] = xp!.shape as [number, number, number];
     const H = U!.shape[0]!;
     const groups = Math.ceil(B / seqRows(H));
     const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : [])];
-    const base = program(`recurrentLstmSeq${H}${masked ? 'M' : ''}`, names, [T, B, 2 * H], groups * THREADS, code(H, masked));
+    const R = training ? 7 * H : 2 * H;
+    const base = program(`recurrentLstmSeq${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups * THREADS, code(H, masked, training));
     const p = { ...base, dispatch: [groups, 1, 1] as [number, number, number], workgroupSize: [THREADS, 1, 1] as [number, number, number] };
     // uniforms as UNIFORMS: `step` carries T; the record widths are not read
-    return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, 2 * H, 2 * H]));
+    return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
   },
 };
