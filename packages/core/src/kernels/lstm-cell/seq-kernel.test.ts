@@ -19,6 +19,24 @@ const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
   return tf.tensor3d(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => scale * (rng() * 2 - 1)), shape);
 };
 
+/** The shader keys of the webgpu programs `run` launches, and what it returned (awaited). */
+async function launched<R extends tf.Tensor>(run: () => R): Promise<{ keys: string[]; out: R }> {
+  const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
+  const original = gpu.runWebGPUProgram;
+  const keys: string[] = [];
+  gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
+    keys.push((args[0] as { shaderKey: string }).shaderKey);
+    return original.apply(this, args);
+  };
+  try {
+    const out = run();
+    await out.data();
+    return { keys, out };
+  } finally {
+    gpu.runWebGPUProgram = original;
+  }
+}
+
 describeBackends('RecurrentLstmSeq', (backend) => {
   it(`is registered only on webgpu (${backend})`, () => {
     expect(hasLstmSeqKernel(8)).toBe(backend === 'webgpu');
@@ -56,20 +74,8 @@ describeBackends('RecurrentLstmSeq', (backend) => {
     const xp = t3([T, B, 4 * H], 1);
     const U = tf.zeros([H, 4 * H]) as tf.Tensor2D;
     const state0 = t3([1, B, 2 * H], 2);
-    const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
-    const original = gpu.runWebGPUProgram;
-    const keys: string[] = [];
-    gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
-      keys.push((args[0] as { shaderKey: string }).shaderKey);
-      return original.apply(this, args);
-    };
-    try {
-      const out = runLstmSeq({ xp, U, state0 });
-      await out.data();
-      out.dispose();
-    } finally {
-      gpu.runWebGPUProgram = original;
-    }
+    const { keys, out } = await launched(() => runLstmSeq({ xp, U, state0 }));
+    out.dispose();
     expect(keys).toEqual([`recurrentLstmSeq${H}`]);
     tf.dispose([xp, U, state0]);
   });
@@ -81,25 +87,12 @@ describeBackends('RecurrentLstmSeq', (backend) => {
       const W = tf.tensor2d(t3([1, I, 4 * H], 12, 0.5).dataSync(), [I, 4 * H]);
       const U = tf.tensor2d(t3([1, H, 4 * H], 13, 0.5).dataSync(), [H, 4 * H]);
       const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
-      const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
-      const original = gpu.runWebGPUProgram;
-      const keys: string[] = [];
-      gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
-        keys.push((args[0] as { shaderKey: string }).shaderKey);
-        return original.apply(this, args);
-      };
-      let inference: tf.Tensor;
-      try {
-        inference = lstm(x, { kernel: W, recurrentKernel: U }, { mask }).sequence;
-        await inference.data();
-      } finally {
-        gpu.runWebGPUProgram = original;
-      }
-      // with the tape on, the op runs its per-step training kernels
+      const { keys, out: inference } = await launched(() => lstm(x, { kernel: W, recurrentKernel: U }, { mask }).sequence);
+      // with the tape on, the op takes its training path (training records, the per-step backward)
       const { value } = tf.valueAndGrad((w: tf.Tensor) => tf.sum(tf.mul(lstm(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence, inference)))(W);
       const reference = tf.sum(tf.mul(inference, inference));
       expect(Array.from(await value.data())).toBeAllClose(Array.from(await reference.data()), { rtol: 1e-4, atol: 1e-5 });
-      tf.dispose([x, W, U, mask, inference!, value, reference]);
+      tf.dispose([x, W, U, mask, inference, value, reference]);
       return keys.filter((k) => k.startsWith('recurrentLstm'));
     };
     expect(await shaders(8)).toEqual(['recurrentLstmSeq8M']);
