@@ -18,12 +18,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { stepSizes } from '../cell-kernel.js';
 import { withScratch, type Scratch } from '../wasm/scratch.js';
-import { simdCells } from '../wasm/simd/module.js';
+import { simdPass, variant } from '../wasm/simd/module.js';
 import { TransposeCache } from '../wasm-overrides/transpose-cache.js';
 import type { WasmBackendLike } from '../wasm-overrides/wasm-backend.js';
 import { GRU_CELL, GRU_CELL_GRAD, GRU_RB_CELL, GRU_RB_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
-
-const bit = (flag: boolean) => (flag ? '1' : '0');
 
 /**
  * Reset-before's weight blocks, kept across steps by the weight's data id (as the transposed
@@ -57,16 +55,6 @@ function rowsOf(cache: TransposeCache, UT: tf.TensorInfo, from: number, count: n
   });
 }
 
-/** The step's mask values and flag, as the passes take them: [byte offset, masked]. */
-function maskArgs(s: Scratch, a: GruCellGradAttrs, mask: tf.TensorInfo | undefined, B: number): [number, number] {
-  return a.masked ? [s.ptr(mask!) + 4 * a.step * B, 1] : [0, 0];
-}
-
-/** h_{k−1} for the backward: [byte offset, row stride] — h0 at the first step, else the previous record's h. */
-function prevH(s: Scratch, k: number, rec: number, state0: tf.TensorInfo, B: number, R: number, H: number): [number, number] {
-  return k === 0 ? [s.ptr(state0), H] : [rec - 4 * B * R, R];
-}
-
 export const gruCellWasm: tf.KernelConfig = {
   kernelName: GRU_CELL,
   backendName: 'wasm',
@@ -75,10 +63,10 @@ export const gruCellWasm: tf.KernelConfig = {
     const { H, B, S } = stepSizes(inputs);
     const R = a.training ? 5 * H : H;
     const { xp, U, state, mask } = inputs as Record<string, tf.TensorInfo>;
-    const pass = simdCells(backend)[`gru_fwd_${bit(a.training)}`]!;
-    const Z = s.matMul(s.copyColumns(state!, 0, B, S, 0, H), U!); // [B, 3H]: h·U
+    const pass = simdPass(backend, `gru_fwd_${variant(a.training)}`);
+    const Z = s.matMul(s.firstColumns(state!, H), U!); // [B, 3H]: h·U
     const out = s.output([1, B, R]);
-    pass(s.ptr(Z), s.ptr(xp!) + 4 * a.step * B * 4 * H, s.ptr(state!), S, ...maskArgs(s, a, mask, B), s.ptr(out), R, B, H);
+    pass(s.ptr(Z), s.stepAt(xp!, a.step), s.ptr(state!), S, ...s.maskAt(a.masked ? mask : undefined, a.step), s.ptr(out), R, B, H);
     return out;
   }),
 };
@@ -91,13 +79,12 @@ export const gruCellGradWasm: tf.KernelConfig = {
     const { H, B, S: R } = stepSizes(inputs);
     const k = a.step;
     const { records, state0, dH, UT, carry, mask } = inputs as Record<string, tf.TensorInfo>;
-    const pass = simdCells(backend)['gru_bwd']!;
-    const DHU = s.matMul(s.copyColumns(carry!, 0, B, 5 * H, 0, 3 * H), UT!); // [B, H]: [da_z, da_r, dhh]_{k+1}·Uᵀ
+    const pass = simdPass(backend, 'gru_bwd');
+    const DHU = s.matMul(s.firstColumns(carry!, 3 * H), UT!); // [B, H]: [da_z, da_r, dhh]_{k+1}·Uᵀ
     const out = s.output([1, B, 5 * H]);
-    const rec = s.ptr(records!) + 4 * k * B * R;
     pass(
-      rec, R, ...prevH(s, k, rec, state0!, B, R, H), s.ptr(dH!) + 4 * k * B * H, s.ptr(DHU), s.ptr(carry!),
-      ...maskArgs(s, a, mask, B), s.ptr(out), B, H,
+      s.stepAt(records!, k), R, ...s.stateBefore(records!, state0!, k, 0), s.stepAt(dH!, k), s.ptr(DHU), s.ptr(carry!),
+      ...s.maskAt(a.masked ? mask : undefined, k), s.ptr(out), B, H,
     );
     return out;
   }),
@@ -111,18 +98,17 @@ export const gruRbCellWasm: tf.KernelConfig = {
     const { H, B, S } = stepSizes(inputs);
     const R = a.training ? 4 * H : H;
     const { xp, U, state, mask } = inputs as Record<string, tf.TensorInfo>;
-    const simd = simdCells(backend);
     const Uzr = columnsOf(zrBlocks, U!, 0, 2 * H, backend, s);
     const Uh = columnsOf(hBlocks, U!, 2 * H, H, backend, s);
-    const Z = s.matMul(s.copyColumns(state!, 0, B, S, 0, H), Uzr); // [B, 2H]: h·U_zr
+    const Z = s.matMul(s.firstColumns(state!, H), Uzr); // [B, 2H]: h·U_zr
     const out = s.output([1, B, R]);
     // z | r straight into the training record (columns H…), else into a temporary
     const [g, GS] = a.training ? [s.ptr(out) + 4 * H, R] : [s.ptr(s.alloc([B, 2 * H])), 2 * H];
     const RH = s.alloc([B, H]);
-    const x = s.ptr(xp!) + 4 * a.step * B * 3 * H;
-    simd['gru_rb_fwd1']!(s.ptr(Z), x, s.ptr(state!), S, g, GS, s.ptr(RH), B, H);
+    const x = s.stepAt(xp!, a.step);
+    simdPass(backend, 'gru_rb_fwd1')(s.ptr(Z), x, s.ptr(state!), S, g, GS, s.ptr(RH), B, H);
     const Q = s.matMul(RH, Uh); // [B, H]: (r ⊙ h)·U_h
-    simd[`gru_rb_fwd2_${bit(a.training)}`]!(s.ptr(Q), x, s.ptr(state!), S, g, GS, ...maskArgs(s, a, mask, B), s.ptr(out), R, B, H);
+    simdPass(backend, `gru_rb_fwd2_${variant(a.training)}`)(s.ptr(Q), x, s.ptr(state!), S, g, GS, ...s.maskAt(a.masked ? mask : undefined, a.step), s.ptr(out), R, B, H);
     return out;
   }),
 };
@@ -135,19 +121,19 @@ export const gruRbCellGradWasm: tf.KernelConfig = {
     const { H, B, S: R } = stepSizes(inputs);
     const k = a.step;
     const { records, state0, dH, UT, carry, mask } = inputs as Record<string, tf.TensorInfo>;
-    const simd = simdCells(backend);
     const UzrT = rowsOf(zrBlocks, UT!, 0, 2 * H, backend, s);
     const UhT = rowsOf(hBlocks, UT!, 2 * H, H, backend, s);
-    const DHU = s.matMul(s.copyColumns(carry!, 0, B, 4 * H, 0, 2 * H), UzrT); // [B, H]: [da_z, da_r]_{k+1}·U_zrᵀ
+    const DHU = s.matMul(s.firstColumns(carry!, 2 * H), UzrT); // [B, H]: [da_z, da_r]_{k+1}·U_zrᵀ
     const DAH = s.alloc([B, H]);
     const out = s.output([1, B, 4 * H]);
-    const rec = s.ptr(records!) + 4 * k * B * R;
-    simd['gru_rb_bwd1']!(
-      rec, R, ...prevH(s, k, rec, state0!, B, R, H), s.ptr(dH!) + 4 * k * B * H, s.ptr(DHU), s.ptr(carry!),
-      ...maskArgs(s, a, mask, B), s.ptr(out), s.ptr(DAH), B, H,
+    const rec = s.stepAt(records!, k);
+    const hPrev = s.stateBefore(records!, state0!, k, 0);
+    simdPass(backend, 'gru_rb_bwd1')(
+      rec, R, ...hPrev, s.stepAt(dH!, k), s.ptr(DHU), s.ptr(carry!),
+      ...s.maskAt(a.masked ? mask : undefined, k), s.ptr(out), s.ptr(DAH), B, H,
     );
     const DQ = s.matMul(DAH, UhT); // [B, H]: da_h·U_hᵀ
-    simd['gru_rb_bwd2']!(rec, R, ...prevH(s, k, rec, state0!, B, R, H), s.ptr(DQ), s.ptr(out), B, H);
+    simdPass(backend, 'gru_rb_bwd2')(rec, R, ...hPrev, s.ptr(DQ), s.ptr(out), B, H);
     return out;
   }),
 };

@@ -10,10 +10,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { stepSizes } from '../cell-kernel.js';
 import { withScratch } from '../wasm/scratch.js';
-import { simdCells } from '../wasm/simd/module.js';
+import { simdPass, variant } from '../wasm/simd/module.js';
 import { carryWidth, LSTM_CELL, LSTM_CELL_GRAD, recordWidth, type LstmCellAttrs, type LstmCellGradAttrs } from './kernel.js';
-
-const bit = (flag: boolean) => (flag ? '1' : '0');
 
 export const lstmCellWasm: tf.KernelConfig = {
   kernelName: LSTM_CELL,
@@ -22,15 +20,13 @@ export const lstmCellWasm: tf.KernelConfig = {
     const a = attrs as unknown as LstmCellAttrs;
     const { H, GH, B, S } = stepSizes(inputs);
     const R = recordWidth(H, GH / H, a.training);
-    const k = a.step;
     const { xp, U, state, mask, peephole } = inputs as Record<string, tf.TensorInfo>;
-    const pass = simdCells(backend)[`lstm_fwd_${bit(a.coupled)}${bit(a.peephole)}${bit(a.training)}`]!;
-    const Z = s.matMul(s.copyColumns(state!, 0, B, S, 0, H), U!); // [B, GH]: h·U
+    const pass = simdPass(backend, `lstm_fwd_${variant(a.coupled, a.peephole, a.training)}`);
+    const Z = s.matMul(s.firstColumns(state!, H), U!); // [B, GH]: h·U
     const out = s.output([1, B, R]);
     pass(
-      s.ptr(Z), s.ptr(xp!) + 4 * k * B * GH, s.ptr(state!), S,
-      a.peephole ? s.ptr(peephole!) : 0, a.masked ? s.ptr(mask!) + 4 * k * B : 0, a.masked ? 1 : 0,
-      s.ptr(out), R, B, H,
+      s.ptr(Z), s.stepAt(xp!, a.step), s.ptr(state!), S, a.peephole ? s.ptr(peephole!) : 0,
+      ...s.maskAt(a.masked ? mask : undefined, a.step), s.ptr(out), R, B, H,
     );
     return out;
   }),
@@ -45,16 +41,12 @@ export const lstmCellGradWasm: tf.KernelConfig = {
     const CW = carryWidth(H, GH / H);
     const k = a.step;
     const { records, state0, dH, UT, carry, mask, peephole } = inputs as Record<string, tf.TensorInfo>;
-    const pass = simdCells(backend)[`lstm_bwd_${bit(a.coupled)}${bit(a.peephole)}`]!;
-    const DHU = s.matMul(s.copyColumns(carry!, 0, B, CW, 0, GH), UT!); // [B, H]: dz_{k+1}·Uᵀ
+    const pass = simdPass(backend, `lstm_bwd_${variant(a.coupled, a.peephole)}`);
+    const DHU = s.matMul(s.firstColumns(carry!, GH), UT!); // [B, H]: dz_{k+1}·Uᵀ
     const out = s.output([1, B, CW]);
-    const rec = s.ptr(records!) + 4 * k * B * R;
-    // c_{k−1}: column H of h0 | c0 at the first step, else of the previous record
-    const [cp, CS] = k === 0 ? [s.ptr(state0!) + 4 * H, 2 * H] : [rec - 4 * B * R + 4 * H, R];
     pass(
-      rec, R, cp, CS, s.ptr(dH!) + 4 * k * B * H, s.ptr(DHU), s.ptr(carry!), CW,
-      a.peephole ? s.ptr(peephole!) : 0, a.masked ? s.ptr(mask!) + 4 * k * B : 0, a.masked ? 1 : 0,
-      s.ptr(out), B, H,
+      s.stepAt(records!, k), R, ...s.stateBefore(records!, state0!, k, H), s.stepAt(dH!, k), s.ptr(DHU), s.ptr(carry!), CW,
+      a.peephole ? s.ptr(peephole!) : 0, ...s.maskAt(a.masked ? mask : undefined, k), s.ptr(out), B, H,
     );
     return out;
   }),

@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { stepSizes } from '../cell-kernel.js';
 import { withScratch } from '../wasm/scratch.js';
-import { simdCells } from '../wasm/simd/module.js';
+import { simdCells, variant } from '../wasm/simd/module.js';
 import { RNN_CELL, RNN_CELL_GRAD, type RnnCellAttrs, type RnnCellGradAttrs } from './kernel.js';
 
 /** The pass for `name` (one per activation), or an error naming the activations there are. */
@@ -27,15 +27,11 @@ export const rnnCellWasm: tf.KernelConfig = {
     const a = attrs as unknown as RnnCellAttrs;
     const { H, B, S } = stepSizes(inputs);
     const R = a.training ? 2 * H : H;
-    const k = a.step;
     const { xp, U, state, mask } = inputs as Record<string, tf.TensorInfo>;
-    const pass = passOf(backend, `rnn_fwd_${a.activation}_${a.training ? 1 : 0}`, a.activation);
-    const Z = s.matMul(s.copyColumns(state!, 0, B, S, 0, H), U!); // [B, H]: h·U
+    const pass = passOf(backend, `rnn_fwd_${a.activation}_${variant(a.training)}`, a.activation);
+    const Z = s.matMul(s.firstColumns(state!, H), U!); // [B, H]: h·U
     const out = s.output([1, B, R]);
-    pass(
-      s.ptr(Z), s.ptr(xp!) + 4 * k * B * H, s.ptr(state!), S,
-      a.masked ? s.ptr(mask!) + 4 * k * B : 0, a.masked ? 1 : 0, s.ptr(out), R, B, H,
-    );
+    pass(s.ptr(Z), s.stepAt(xp!, a.step), s.ptr(state!), S, ...s.maskAt(a.masked ? mask : undefined, a.step), s.ptr(out), R, B, H);
     return out;
   }),
 };
@@ -49,12 +45,9 @@ export const rnnCellGradWasm: tf.KernelConfig = {
     const k = a.step;
     const { records, dH, UT, carry, mask } = inputs as Record<string, tf.TensorInfo>;
     const pass = passOf(backend, `rnn_bwd_${a.activation}`, a.activation);
-    const DHU = s.matMul(s.copyColumns(carry!, 0, B, 2 * H, 0, H), UT!); // [B, H]: da_{k+1}·Uᵀ
+    const DHU = s.matMul(s.firstColumns(carry!, H), UT!); // [B, H]: da_{k+1}·Uᵀ
     const out = s.output([1, B, 2 * H]);
-    pass(
-      s.ptr(records!) + 4 * k * B * R, R, s.ptr(dH!) + 4 * k * B * H, s.ptr(DHU), s.ptr(carry!),
-      a.masked ? s.ptr(mask!) + 4 * k * B : 0, a.masked ? 1 : 0, s.ptr(out), B, H,
-    );
+    pass(s.stepAt(records!, k), R, s.stepAt(dH!, k), s.ptr(DHU), s.ptr(carry!), ...s.maskAt(a.masked ? mask : undefined, k), s.ptr(out), B, H);
     return out;
   }),
 };

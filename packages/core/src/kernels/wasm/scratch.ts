@@ -44,16 +44,32 @@ export class Scratch {
     return this.keep(this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false }));
   }
 
-  /** Columns [from, from + width) of rows 0 … rows−1 of `src` (row stride `stride`, first row at `offset`) as a new [rows, width] temporary. */
-  copyColumns(src: tf.TensorInfo, offset: number, rows: number, stride: number, from: number, width: number): tf.TensorInfo {
+  /** The first `width` columns of every row of `src` [1, B, W] (a step's record or carry) as a new [B, width] temporary: a matMul's left operand. */
+  firstColumns(src: tf.TensorInfo, width: number): tf.TensorInfo {
+    const [rows, stride] = [src.shape[1]!, src.shape[2]!];
     const out = this.alloc([rows, width]);
     const s = this.view(src);
     const o = this.view(out);
-    for (let r = 0; r < rows; r++) {
-      const at = offset + r * stride + from;
-      o.set(s.subarray(at, at + width), r * width);
-    }
+    for (let r = 0; r < rows; r++) o.set(s.subarray(r * stride, r * stride + width), r * width);
     return out;
+  }
+
+  /** The byte offset of step `step` of a time-major [T, B, W] tensor: its [B, W] slice, read in place. */
+  stepAt(t: tf.TensorInfo, step: number): number {
+    return this.ptr(t) + 4 * step * t.shape[1]! * t.shape[2]!;
+  }
+
+  /** The passes' mask arguments for a step: [byte offset of its [B] values, 1], or [0, 0] unmasked. */
+  maskAt(mask: tf.TensorInfo | undefined, step: number): [number, number] {
+    return mask === undefined ? [0, 0] : [this.stepAt(mask, step), 1];
+  }
+
+  /**
+   * Column `col` of the state before step `step`, as [byte offset of row 0, row stride]: from
+   * `state0` [1, B, ·] at the first step, else from the previous record of `records` [T, B, R].
+   */
+  stateBefore(records: tf.TensorInfo, state0: tf.TensorInfo, step: number, col: number): [number, number] {
+    return step === 0 ? [this.ptr(state0) + 4 * col, state0.shape[2]!] : [this.stepAt(records, step - 1) + 4 * col, records.shape[2]!];
   }
 
   /** Frees every temporary. */

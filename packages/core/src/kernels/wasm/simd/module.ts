@@ -83,6 +83,17 @@ export function simdCells(backend: unknown): SimdCells {
   }
 }
 
+/** A variant's suffix in the passes' names: one 0/1 per flag, in order (`lstm_fwd_001`). */
+export const variant = (...flags: boolean[]) => flags.map((f) => (f ? '1' : '0')).join('');
+
+/** The module's pass `name` on `backend`'s heap, or an error naming what it has. */
+export function simdPass(backend: unknown, name: string): (...args: number[]) => void {
+  const cells = simdCells(backend);
+  const pass = cells[name];
+  if (pass === undefined) throw new Error(`wasm cell kernels: the SIMD module has no pass "${name}" (it has ${Object.keys(cells).join(', ')}); scripts/simd/ generates them`);
+  return pass;
+}
+
 /** The module's functions on `backend`'s heap, or undefined where it cannot run (the caller's fallback then). */
 export function simdIfReady(backend: unknown): SimdCells | undefined {
   return simdCellsReady(backend) ? simdCells(backend) : undefined;
