@@ -6,6 +6,7 @@
  *   transpose32(src, dst, rows, cols)   dst[j, i] = src[i, j] for src [rows, cols] (bits copied)
  *   colsum32(src, dst, rows, cols)      dst[j] = src[0, j] + src[1, j] + … (f32, rows in order)
  */
+import { Fn, get, rowAt } from './wat.mjs';
 
 /** i8x16.shuffle lane lists: 32-bit lanes a0 b0 a1 b1 / a2 b2 a3 b3 of (a, b), and 64-bit halves. */
 const lanes = (...words) => words.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]).join(' ');
@@ -75,34 +76,17 @@ const transpose32 = `(func $transpose32 (export "transpose32") (param $src i32) 
     (br $edge)))
 )`;
 
-const colsum32 = `(func $colsum32 (export "colsum32") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
-  (local $i i32) (local $j i32) (local $c4 i32) (local $cb i32) (local $p i32) (local $q i32)
-  (local.set $c4 (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
-  (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
-  (memory.fill (local.get $dst) (i32.const 0) (local.get $cb))
-  ;; row by row (sequential reads; dst stays in cache), each column summed in row order
-  (local.set $p (local.get $src))
-  (local.set $i (i32.const 0))
-  (block $rows_done (loop $rows
-    (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
-    (local.set $j (i32.const 0))
-    (block $vec_done (loop $vec
-      (br_if $vec_done (i32.ge_u (local.get $j) (local.get $c4)))
-      (local.set $q (i32.add (local.get $dst) (local.get $j)))
-      (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (v128.load (i32.add (local.get $p) (local.get $j)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $vec)))
-    (block $tail_done (loop $tail
-      (br_if $tail_done (i32.ge_u (local.get $j) (local.get $cb)))
-      (local.set $q (i32.add (local.get $dst) (local.get $j)))
-      (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $p) (local.get $j)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $tail)))
-    (local.set $p (i32.add (local.get $p) (local.get $cb)))
-    (local.set $i (i32.add (local.get $i) (i32.const 1)))
-    (br $rows)))
-)`;
+/** colsum32: dst = 0, then each row of src added in order (vector body and tail from Fn.rows). */
+function colsum32() {
+  const fn = new Fn('colsum32', ['src', 'dst', 'rows', 'cols']);
+  const p = fn.rowLocal('p');
+  fn.emit(`(memory.fill ${get('dst')} (i32.const 0) (i32.shl ${get('cols')} (i32.const 2)))`);
+  fn.rows(get('rows'), get('cols'), (b) => [`(local.set $p ${rowAt(get('src'), b, get('cols'))})`], (u) => {
+    u.store(get('dst'), u.I.add(u.load(get('dst')), u.load(p)));
+  });
+  return fn;
+}
 
 export function layoutFunctions() {
-  return [transpose32, colsum32].map((text) => ({ text: () => text }));
+  return [{ text: () => transpose32 }, colsum32()];
 }

@@ -141,6 +141,15 @@ export function program(key: string, names: string[], outputShape: number[], thr
   };
 }
 
+/**
+ * A program of `groups` workgroups of `threads` each, for code that works per workgroup (workgroup
+ * memory and barriers): `main` reads the group as `workgroupId.x` and the thread as `localId.x`.
+ */
+export function workgroupProgram(key: string, names: string[], outputShape: number[], groups: number, threads: number, code: string): Program {
+  const p = program(key, names, outputShape, groups * threads, code);
+  return { ...p, dispatch: [groups, 1, 1], workgroupSize: [threads, 1, 1] };
+}
+
 /** One uniform entry per scalar, in the order of UNIFORMS. */
 export const ints = (values: number[]) => values.map((v) => ({ type: 'int32', data: [v] }));
 

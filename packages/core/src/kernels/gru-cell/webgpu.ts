@@ -11,7 +11,7 @@
  * so each U read serves 4 rows; H ≤ 2048.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { backwardMain, backwardThreads, cellFn, forwardMain, gateVec, HELPERS, prevState, program, ROWS, runStep } from '../gpu/webgpu-program.js';
+import { backwardMain, backwardThreads, cellFn, forwardMain, gateVec, HELPERS, prevState, program, ROWS, runStep, workgroupProgram } from '../gpu/webgpu-program.js';
 import { stepSizes } from '../cell-kernel.js';
 import { GRU_CELL, GRU_CELL_GRAD, GRU_RB_CELL, GRU_RB_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
 
@@ -92,11 +92,6 @@ const RB_THREADS = 64;
 const rbRows = (H: number) => (H <= 512 ? 4 : 1);
 const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n      ');
 
-/** A program of ceil(B / rows) workgroups: `main` sees the group (workgroupId.x) and thread t (localId.x). */
-function rowProgram(key: string, names: string[], outputShape: number[], groups: number, code: string) {
-  const p = program(key, names, outputShape, groups * RB_THREADS, code);
-  return { ...p, dispatch: [groups, 1, 1] as [number, number, number], workgroupSize: [RB_THREADS, 1, 1] as [number, number, number] };
-}
 
 function rbForwardCode(a: GruCellAttrs, H: number): string {
   const n = rbRows(H);
@@ -203,7 +198,7 @@ export const gruRbCellWebGPU: tf.KernelConfig = {
     const { H, B } = stepSizes(inputs);
     const R = a.training ? 4 * H : H;
     const names = ['xp', 'U', 'state', ...(a.masked ? ['mask'] : [])];
-    const p = rowProgram(`recurrentGruRbCell${H}${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / rbRows(H)), rbForwardCode(a, H));
+    const p = workgroupProgram(`recurrentGruRbCell${H}${a.masked ? 'M' : ''}${a.training ? 'T' : ''}`, names, [1, B, R], Math.ceil(B / rbRows(H)), RB_THREADS, rbForwardCode(a, H));
     return runStep(backend, p, inputs, a.step);
   },
 };
@@ -215,7 +210,7 @@ export const gruRbCellGradWebGPU: tf.KernelConfig = {
     const a = attrs as unknown as GruCellGradAttrs;
     const { H, B } = stepSizes(inputs);
     const names = ['records', 'state0', 'dH', 'UT', 'carry', ...(a.masked ? ['mask'] : [])];
-    const p = rowProgram(`recurrentGruRbCellGrad${H}${a.masked ? 'M' : ''}`, names, [1, B, 4 * H], Math.ceil(B / rbRows(H)), rbBackwardCode(a, H));
+    const p = workgroupProgram(`recurrentGruRbCellGrad${H}${a.masked ? 'M' : ''}`, names, [1, B, 4 * H], Math.ceil(B / rbRows(H)), RB_THREADS, rbBackwardCode(a, H));
     return runStep(backend, p, inputs, a.step);
   },
 };

@@ -8,7 +8,7 @@
  * the round trip of each step's state through a record.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { HELPERS, ints, program, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
+import { HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
 import { LSTM_SEQ, SEQ_FLOATS_PER_ROW, SEQ_WORKGROUP_FLOATS } from './seq-kernel.js';
 
 const THREADS = 64;
@@ -91,8 +91,7 @@ export const lstmSeqWebGPU: tf.KernelConfig = {
     const groups = Math.ceil(B / seqRows(H));
     const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : [])];
     const R = training ? 7 * H : 2 * H;
-    const base = program(`recurrentLstmSeq${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups * THREADS, code(H, masked, training));
-    const p = { ...base, dispatch: [groups, 1, 1] as [number, number, number], workgroupSize: [THREADS, 1, 1] as [number, number, number] };
+    const p = workgroupProgram(`recurrentLstmSeq${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, THREADS, code(H, masked, training));
     // uniforms as UNIFORMS: `step` carries T; the record widths are not read
     return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
   },
