@@ -38,12 +38,13 @@ function memoryOf(backend: unknown): WebAssembly.Memory {
 
 const isShared = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
-function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): SimdCells {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const cells = instance.exports as unknown as SimdCells;
-  instances.set(memory, cells);
-  return cells;
+/** Which of the two binaries `memory` takes, and its bytes. */
+function binaryFor(memory: WebAssembly.Memory): { kind: 'plain' | 'shared'; bytes: () => Uint8Array<ArrayBuffer> } {
+  const kind = isShared(memory) ? 'shared' : 'plain';
+  return { kind, bytes: () => decode(kind === 'shared' ? SHARED : PLAIN) };
 }
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Compiles the module for `backend`'s memory without blocking (the browser main thread's way),
@@ -53,15 +54,15 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Si
 export async function prepareSimdCells(backend: unknown): Promise<boolean> {
   const memory = memoryOf(backend);
   if (instances.has(memory)) return true;
-  const kind = isShared(memory) ? 'shared' : 'plain';
+  const { kind, bytes } = binaryFor(memory);
   try {
-    modules[kind] ??= await WebAssembly.compile(decode(kind === 'shared' ? SHARED : PLAIN));
+    modules[kind] ??= await WebAssembly.compile(bytes());
     // asynchronous too: a browser's main thread may refuse a synchronous Instance of a large module
     const instance = await WebAssembly.instantiate(modules[kind], { env: { memory } });
     instances.set(memory, instance.exports as unknown as SimdCells);
     return true;
   } catch (error) {
-    failed.set(memory, error instanceof Error ? error.message : String(error));
+    failed.set(memory, reason(error));
     return false;
   }
 }
@@ -73,13 +74,15 @@ export function simdCells(backend: unknown): SimdCells {
   if (ready !== undefined) return ready;
   const why = failed.get(memory);
   if (why !== undefined) throw new Error(`wasm cell kernels: their SIMD module cannot run on this wasm backend (${why}); the ops fall back to their composite where simdCellsReady() is false`);
-  const kind = isShared(memory) ? 'shared' : 'plain';
+  const { kind, bytes } = binaryFor(memory);
   try {
-    modules[kind] ??= new WebAssembly.Module(decode(kind === 'shared' ? SHARED : PLAIN));
-    return instantiate(memory, modules[kind]);
+    modules[kind] ??= new WebAssembly.Module(bytes());
+    const cells = new WebAssembly.Instance(modules[kind], { env: { memory } }).exports as unknown as SimdCells;
+    instances.set(memory, cells);
+    return cells;
   } catch (error) {
-    failed.set(memory, error instanceof Error ? error.message : String(error));
-    throw new Error(`wasm cell kernels: could not compile their SIMD module (${failed.get(memory)}). In a browser's main thread, select wasm through useBackend('wasm'), which compiles it ahead.`);
+    failed.set(memory, reason(error));
+    throw new Error(`wasm cell kernels: could not compile their SIMD module (${reason(error)}). In a browser's main thread, select wasm through useBackend('wasm'), which compiles it ahead.`);
   }
 }
 
@@ -96,15 +99,14 @@ export function simdPass(backend: unknown, name: string): (...args: number[]) =>
 
 /** The module's functions on `backend`'s heap, or undefined where it cannot run (the caller's fallback then). */
 export function simdIfReady(backend: unknown): SimdCells | undefined {
-  return simdCellsReady(backend) ? simdCells(backend) : undefined;
+  try {
+    return simdCells(backend);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the fused wasm cell kernels can run on `backend` now (compiling synchronously if allowed). */
 export function simdCellsReady(backend: unknown): boolean {
-  try {
-    simdCells(backend);
-    return true;
-  } catch {
-    return false;
-  }
+  return simdIfReady(backend) !== undefined;
 }
