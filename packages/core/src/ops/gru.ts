@@ -328,24 +328,23 @@ function backward(plan: Plan, s: Saved, dH: tf.Tensor3D) {
   }
   const Xflat = flat(s.X);
   const hPrevFlat = flat(hPrev);
-  let dA: tf.Tensor2D; // ∂E/∂(x·W + b_x) [T·B, 3H]
+  // ∂E/∂(h'·U + b_h) (reset-after only) and ∂E/∂(x·W + b_x) [T·B, 3H]
+  const dRec = resetAfter ? flat(tf.stack(dzs)) : undefined;
+  const dA = resetAfter
+    ? (tf.concat([splitColumns(dRec!, [2 * H, H])[0]!, flat(tf.mul(tf.stack(dhs), qh))], 1) as tf.Tensor2D)
+    : (tf.concat([flat(tf.stack(dzs)), flat(tf.stack(dhs))], 1) as tf.Tensor2D);
+  const gA = gradsAgainst(dA);
   let dU: tf.Tensor2D;
   let db: tf.Tensor;
-  if (resetAfter) {
-    const dRec = flat(tf.stack(dzs)); // ∂E/∂(h'·U + b_h)
-    const dah = tf.mul(tf.stack(dhs), qh);
-    dA = tf.concat([splitColumns(dRec, [2 * H, H])[0]!, flat(dah)], 1);
+  if (dRec !== undefined) {
     const gRec = gradsAgainst(dRec);
     dU = gRec.weight(hPrevFlat);
-    db = tf.stack([gradsAgainst(dA).bias(), gRec.bias()]);
+    db = tf.stack([gA.bias(), gRec.bias()]);
   } else {
-    const dzr = flat(tf.stack(dzs));
-    const dah = flat(tf.stack(dhs));
-    dA = tf.concat([dzr, dah], 1);
-    dU = tf.concat([gradsAgainst(dzr).weight(hPrevFlat), gradsAgainst(dah).weight(flat(tf.mul(r, hPrev)))], 1);
-    db = gradsAgainst(dA).bias();
+    dU = tf.concat([gA.weight(hPrevFlat, [0, 2 * H]), gA.weight(flat(tf.mul(r, hPrev)), [2 * H, H])], 1);
+    db = gA.bias();
   }
-  const dW = gradsAgainst(dA).weight(Xflat);
+  const dW = gA.weight(Xflat);
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
   return { dX, dW, dU, db, dh0: dh! };
 }

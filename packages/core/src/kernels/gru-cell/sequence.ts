@@ -86,7 +86,7 @@ export function gruRbFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.T
   const hPrev = shiftIn(tf.reshape(s.state0, [B, H]), tf.slice(s.records, [0, 0, 0], [T, B, H]));
   const r = tf.slice(s.records, [0, 0, 2 * H], [T, B, H]);
   const gA = gradsAgainst(dA);
-  const dU = tf.concat([gradsAgainst(dzr).weight(flat(hPrev)), gradsAgainst(dah).weight(flat(tf.mul(r, hPrev)))], 1);
+  const dU = tf.concat([gA.weight(flat(hPrev), [0, 2 * H]), gA.weight(flat(tf.mul(r, hPrev)), [2 * H, H])], 1);
   const db = gA.bias();
   const dW = gA.weight(flat(s.X));
   const dX = tf.reshape(tf.matMul(dA, transposeOnce(s.W)), [T, B, -1]) as tf.Tensor3D;
