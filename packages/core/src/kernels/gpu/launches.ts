@@ -57,14 +57,16 @@ export async function countLaunches(backend: string, make: Case): Promise<Launch
 }
 
 /**
- * Asserts `perStep` of our programs per step forward (2·perStep in training) and less than one
- * other program per step: the one gather of the records (and of the carries, gather-steps/kernel.ts) adds a fraction —
+ * Asserts `perStep` of our programs per step forward (as many again backward: 2·perStep in
+ * training, or `{ forward, backward }` when they differ) and less than one other program per step:
+ * the one gather of the records (and of the carries, gather-steps/kernel.ts) adds a fraction —
  * webgpu splits a concat into programs of at most 7 inputs — while a per-step pack, unpack or
  * slice would add at least 1.
  */
-export async function expectLaunchesPerStep(backend: string, perStep: number, make: Case): Promise<void> {
+export async function expectLaunchesPerStep(backend: string, perStep: number | { forward: number; backward: number }, make: Case): Promise<void> {
+  const { forward, backward } = typeof perStep === 'number' ? { forward: perStep, backward: perStep } : perStep;
   for (const { training, ours, others } of await countLaunches(backend, make)) {
-    expect(ours, `our programs per step (training: ${training})`).toBe(perStep * (training ? 2 : 1));
+    expect(ours, `our programs per step (training: ${training})`).toBe(training ? forward + backward : forward);
     expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
   }
 }

@@ -7,8 +7,8 @@
  * so every unit's candidate needs r of all units first: two dependent matMuls per step. Its
  * kernels are registered on webgpu, where one workgroup per batch row does both phases with a
  * barrier between them (webgpu.ts), on wasm (two matMuls inside the kernel, wasm.ts) and on webgl
- * (three programs per step, r in a program of its own, webgl-rb.ts); elsewhere ops.gru runs
- * reset-before on its composite loop.
+ * (two programs per forward step and three per backward step, r in a program of its own,
+ * webgl-rb.ts); elsewhere ops.gru runs reset-before on its composite loop.
  *
  * ## Contract (backend-neutral; every implementation must agree with the composite below)
  *

@@ -1,17 +1,20 @@
 /**
- * `RecurrentGruRbCell` and `RecurrentGruRbCellGrad` (reset-before) on webgl: three packed GLSL
- * programs per step each — see kernel.ts for the contract. The candidate's matMul (r ⊙ h)·U_h needs
- * r of every unit, which one fragment program cannot wait for (webgpu uses a workgroup barrier,
- * webgpu.ts), so r comes from a program of its own:
+ * `RecurrentGruRbCell` and `RecurrentGruRbCellGrad` (reset-before) on webgl: two packed GLSL
+ * programs per forward step, three per backward step — see kernel.ts for the contract. The
+ * candidate's matMul (r ⊙ h)·U_h needs r of every unit, which one fragment program cannot wait for
+ * (webgpu uses a workgroup barrier, webgpu.ts), so r comes from a program of its own:
  * - forward: (1) [z | r] [B, 2H] = σ(xp_zr[step] + h·U_zr) (U's first 2H columns, in place);
- *   (2) A_h [B, H] = xp_h[step] + (r ⊙ h)·U_h, the left operand formed in the dot loop from (1) and
- *   the state, U_h read in place from U's columns 2H…3H; (3) the cell, elementwise, into the record
- *   (`h`, or `h | z | r | ĥ` in training).
+ *   (2) the cell into the record (`h`, or `h | z | r | ĥ` in training), each texel of h or ĥ
+ *   forming A_h = xp_h[step] + (r ⊙ h)·U_h of its units in its own dot loop, the left operand
+ *   built from (1) and the state, U_h read in place from U's columns 2H…3H. In training the h and
+ *   ĥ blocks both run that loop: the candidate's product twice (a third more forward arithmetic)
+ *   for one launch less per step (5 in training, 2 in inference).
  * - backward: (1) dhTot [B, H] = dH[step] + [da_z, da_r]_{k+1}·U_zrᵀ + e_{k+1} (Uᵀ's first 2H rows);
  *   (2) dq [B, H] = da_h·U_hᵀ, da_h = m·dhTot·(1 − z)(1 − ĥ²) formed in the dot loop from (1) and
  *   the record; (3) the cell, elementwise, into `da_z | da_r | e | da_h`.
  * With H odd the r, z and ĥ blocks start mid-texel (column H or 3H), so the dot loops assemble
- * their operand texel from two fetches (`rcShift`).
+ * their operand texel from two fetches (`rcShift`), and the cells run per element (the forward
+ * cell's dot loop then once per element).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { backwardMatMul, cellProgram, dotLoop, fieldOf, forwardMatMul, HELPERS, MASK, prevState, recordAt, runChain } from '../gpu/webgl-program.js';
@@ -27,34 +30,40 @@ function pairAt(off: number, get: (col: string) => string): string {
 
 const SHIFT = 'vec4 rcShift(vec4 a, vec4 b) { return vec4(a.y, b.x, a.w, b.z); }';
 
-/** Program (2) forward: A_h = xp_h[step] + (r ⊙ h)·U_h. */
-function candidateMatMul(H: number): string {
-  return `${HELPERS}
-  ${SHIFT}
+/**
+ * `getAhDot(b, j)`: the texel of A_h = xp_h[step] + (r ⊙ h)·U_h holding rows b, units j (its even
+ * top-left corner: a cell's texel, or the texel around one element). Named like an input getter
+ * so that `cellProgram`'s texel rewrite treats it as one.
+ */
+function candidateDot(H: number): string {
+  return `${SHIFT}
   vec4 rcQ(int r, int n) {
     return ${pairAt(H, (c) => `getZr(r, ${c})`)} * getState(0, r, n);
   }
-  void main() {
-    ivec2 rc = getOutputCoords();
-    vec4 acc = getXp(rcStep, rc.x, ${2 * H} + rc.y);
-    ${dotLoop(H, 'rcQ(rc.x, n)', `getU(n, ${2 * H} + rc.y)`, false)}
-    setOutput(acc);
+  vec4 getAhDot(int b, int j) {
+    int r0 = b - 2 * (b / 2);
+    int c0 = j - 2 * (j / 2);
+    r0 = b - r0;
+    c0 = j - c0;
+    vec4 acc = getXp(rcStep, r0, ${2 * H} + c0);
+    ${dotLoop(H, 'rcQ(r0, n)', `getU(n, ${2 * H} + c0)`, false)}
+    return acc;
   }`;
 }
 
 function forwardCell(a: GruCellAttrs, B: number, H: number, R: number): string {
-  return cellProgram(`${HELPERS}
+  return cellProgram(`${HELPERS}${candidateDot(H)}
   float rcValue(int b, int col) {
     ${fieldOf(H)}
+    if (field == 1) return rcPick(getZr(b, j), b, j);
+    if (field == 2) return rcPick(getZr(b, ${H} + j), b, ${H} + j);
     float hp = rcPick(getState(0, b, j), b, j);
     float z = rcPick(getZr(b, j), b, j);
-    float cand = rcTanh(rcPick(getAh(b, j), b, j));
+    float cand = rcTanh(rcPick(getAhDot(b, j), b, j));
+    if (field == 3) return cand;
     float h = z * hp + (1.0 - z) * cand;
     ${a.masked ? `h = hp + ${MASK} * (h - hp);` : ''}
-    if (field == 0) return h;
-    if (field == 1) return z;
-    if (field == 2) return rcPick(getZr(b, ${H} + j), b, ${H} + j);
-    return cand;
+    return h;
   }`, B, R, H);
 }
 
@@ -106,8 +115,7 @@ export const gruRbCellWebGL: tf.KernelConfig = {
     const R = a.training ? 4 * H : H;
     return runChain(backend, a.step, [
       { inputs: { xp, state, U }, outputShape: [B, 2 * H], userCode: `${HELPERS}${forwardMatMul(H, true, 'rcSigmoid(acc)')}`, into: 'Zr' },
-      { inputs: { xp, state, U }, outputShape: [B, H], userCode: candidateMatMul(H), into: 'Ah' },
-      { inputs: { state, mask: a.masked ? inputs.mask : undefined }, outputShape: [1, B, R], userCode: forwardCell(a, B, H, R) },
+      { inputs: { xp, state, U, mask: a.masked ? inputs.mask : undefined }, outputShape: [1, B, R], userCode: forwardCell(a, B, H, R) },
     ]);
   },
 };
