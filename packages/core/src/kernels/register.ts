@@ -15,12 +15,12 @@ import { gruCellGradWebGPU, gruCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGPU 
 import { lstmCellGradWasm, lstmCellWasm } from './lstm-cell/wasm.js';
 import { lstmCellGradWebGL, lstmCellWebGL } from './lstm-cell/webgl.js';
 import { lstmCellGradWebGPU, lstmCellWebGPU } from './lstm-cell/webgpu.js';
-import { lstmSeqWebGPU } from './lstm-cell/webgpu-seq.js';
+import { lstmSeqGradWebGPU, lstmSeqWebGPU } from './lstm-cell/webgpu-seq.js';
 import { rnnCellGradWasm, rnnCellWasm } from './rnn-cell/wasm.js';
 import { rnnCellGradWebGL, rnnCellWebGL } from './rnn-cell/webgl.js';
 import { rnnCellGradWebGPU, rnnCellWebGPU } from './rnn-cell/webgpu.js';
 
-const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, lstmSeqWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGL, gruRbCellGradWebGL];
+const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, lstmSeqWebGPU, lstmSeqGradWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGL, gruRbCellGradWebGL];
 
 for (const config of KERNELS) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

@@ -1,8 +1,8 @@
 /**
- * `RecurrentLstmSeq` (seq-kernel.ts) against its composite — the per-step composite run T times —
- * on each backend that registers it (webgpu): batch sizes that fill and that do not fill a
- * workgroup's rows, H not a multiple of 4 and wider than a workgroup's 64 threads, masks, and the
- * whole sequence in one dispatch.
+ * `RecurrentLstmSeq` and `RecurrentLstmSeqGrad` (seq-kernel.ts) against their composites — the
+ * per-step composites run T times — on each backend that registers them (webgpu): batch sizes that
+ * fill and that do not fill a workgroup's rows, H not a multiple of 4 and wider than a workgroup's
+ * 64 threads, masks, and the whole sequence in one dispatch each way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { describeBackends, tolerances } from '../../testing/index.js';
 import { mulberry32 } from '../../testing/random.js';
 import '../register.js';
 import { lstm } from '../../ops/lstm.js';
-import { hasLstmSeqKernel, lstmSeqComposite, runLstmSeq } from './seq-kernel.js';
-import { SEQ_WINS_UP_TO } from './sequence.js';
+import { hasLstmSeqGradKernel, hasLstmSeqKernel, lstmSeqComposite, lstmSeqGradComposite, runLstmSeq, runLstmSeqGrad, SEQ_GRAD_FLOATS_PER_ROW } from './seq-kernel.js';
+import { SEQ_GRAD_WINS_UP_TO, SEQ_WINS_UP_TO } from './sequence.js';
 import { seqRows } from './webgpu-seq.js';
 
 const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
@@ -40,6 +40,7 @@ async function launched<R extends tf.Tensor>(run: () => R): Promise<{ keys: stri
 describeBackends('RecurrentLstmSeq', (backend) => {
   it(`is registered only on webgpu (${backend})`, () => {
     expect(hasLstmSeqKernel(8)).toBe(backend === 'webgpu');
+    expect(hasLstmSeqGradKernel(8)).toBe(backend === 'webgpu');
   });
   if (backend !== 'webgpu') return;
   tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -48,6 +49,10 @@ describeBackends('RecurrentLstmSeq', (backend) => {
     expect([seqRows(64), seqRows(341), seqRows(342), seqRows(1365)]).toEqual([4, 4, 2, 1]);
     expect(hasLstmSeqKernel(1365)).toBe(true);
     expect(hasLstmSeqKernel(1366)).toBe(false);
+    const grad = (H: number) => seqRows(H, SEQ_GRAD_FLOATS_PER_ROW);
+    expect([grad(128), grad(129), grad(256), grad(257), grad(512)]).toEqual([4, 2, 2, 1, 1]);
+    expect(hasLstmSeqGradKernel(512)).toBe(true);
+    expect(hasLstmSeqGradKernel(513)).toBe(false);
   });
 
   // [T, B, H, masked]: B 1; B not a multiple of the rows per workgroup; H 70 > 64 threads; H 400: 2 rows per workgroup
@@ -69,6 +74,42 @@ describeBackends('RecurrentLstmSeq', (backend) => {
     });
   }
 
+  // [T, B, H, masked]: as above; H 200: 2 rows per workgroup in the backward
+  for (const [T, B, H, masked] of [[5, 1, 3, false], [7, 6, 5, true], [4, 9, 70, true], [3, 3, 200, false]] as const) {
+    it(`T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the backward records of the per-step composite`, async () => {
+      const xp = t3([T, B, 4 * H], 1 + H, 1.5);
+      const U = tf.tensor2d(t3([1, H, 4 * H], 2 + H, 1 / Math.sqrt(H)).dataSync(), [H, 4 * H]);
+      const UT = tf.transpose(U);
+      const state0 = t3([1, B, 2 * H], 3 + H);
+      const rng = mulberry32(7);
+      const mask = masked ? tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]) : undefined;
+      const records = lstmSeqComposite({ xp, U, state0, mask }, true);
+      const dH = t3([T, B, H], 4 + H);
+      // The whole carry of step T (the contract's is 0 | dcLast | 0): every column is read.
+      const carry0 = t3([1, B, 6 * H], 5 + H);
+      const inputs = { records, state0, dH, UT, carry0, mask };
+      const got = runLstmSeqGrad(inputs);
+      const want = lstmSeqGradComposite(inputs);
+      expect(got.shape).toEqual([T, B, 6 * H]);
+      const tol = tolerances(backend).gradient;
+      expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tol, atol: tol });
+      tf.dispose([xp, U, UT, state0, records, dH, carry0, got, want, ...(mask ? [mask] : [])]);
+    });
+  }
+
+  it('runs the whole backward as one program', async () => {
+    const [T, B, H] = [16, 8, 32];
+    const records = t3([T, B, 7 * H], 1);
+    const state0 = t3([1, B, 2 * H], 2);
+    const dH = t3([T, B, H], 3);
+    const UT = tf.zeros([4 * H, H]) as tf.Tensor2D;
+    const carry0 = tf.zeros([1, B, 6 * H]) as tf.Tensor3D;
+    const { keys, out } = await launched(() => runLstmSeqGrad({ records, state0, dH, UT, carry0 }));
+    out.dispose();
+    expect(keys).toEqual([`recurrentLstmSeqGrad${H}`]);
+    tf.dispose([records, state0, dH, UT, carry0]);
+  });
+
   it('runs the whole sequence as one program', async () => {
     const [T, B, H] = [16, 8, 32];
     const xp = t3([T, B, 4 * H], 1);
@@ -80,7 +121,7 @@ describeBackends('RecurrentLstmSeq', (backend) => {
     tf.dispose([xp, U, state0]);
   });
 
-  it(`ops.lstm inference takes it up to H = ${SEQ_WINS_UP_TO}, and agrees with the training path`, async () => {
+  it(`ops.lstm takes the forward kernel up to H = ${SEQ_WINS_UP_TO} (inference and training), the backward up to H = ${SEQ_GRAD_WINS_UP_TO}, and the paths agree`, async () => {
     const shaders = async (H: number) => {
       const [B, T, I] = [3, 6, 4];
       const x = t3([B, T, I], 11);
@@ -88,14 +129,27 @@ describeBackends('RecurrentLstmSeq', (backend) => {
       const U = tf.tensor2d(t3([1, H, 4 * H], 13, 0.5).dataSync(), [H, 4 * H]);
       const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
       const { keys, out: inference } = await launched(() => lstm(x, { kernel: W, recurrentKernel: U }, { mask }).sequence);
-      // with the tape on, the op takes its training path (training records, the per-step backward)
-      const { value } = tf.valueAndGrad((w: tf.Tensor) => tf.sum(tf.mul(lstm(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence, inference)))(W);
+      // with the tape on, the op takes its training path (training records, then the backward)
+      const { keys: trainingKeys, out: value } = await launched(() => {
+        const { value: v, grad } = tf.valueAndGrad((w: tf.Tensor) => tf.sum(tf.mul(lstm(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence, inference)))(W);
+        grad.dispose();
+        return v;
+      });
+      training.push(trainingKeys.filter((k) => k.startsWith('recurrentLstm')));
       const reference = tf.sum(tf.mul(inference, inference));
       expect(Array.from(await value.data())).toBeAllClose(Array.from(await reference.data()), { rtol: 1e-4, atol: 1e-5 });
       tf.dispose([x, W, U, mask, inference, value, reference]);
       return keys.filter((k) => k.startsWith('recurrentLstm'));
     };
+    const training: string[][] = [];
+    const seqKeys = (keys: string[]) => keys.filter((k) => k.startsWith('recurrentLstmSeq'));
     expect(await shaders(8)).toEqual(['recurrentLstmSeq8M']);
-    expect((await shaders(SEQ_WINS_UP_TO + 1)).filter((k) => k.startsWith('recurrentLstmSeq'))).toEqual([]);
+    expect(training[0]).toEqual(['recurrentLstmSeq8MT', 'recurrentLstmSeqGrad8M']);
+    const H1 = SEQ_GRAD_WINS_UP_TO + 1; // the forward in one dispatch, the backward per step
+    expect(await shaders(H1)).toEqual([`recurrentLstmSeq${H1}M`]);
+    expect(seqKeys(training[1]!)).toEqual([`recurrentLstmSeq${H1}MT`]);
+    expect(training[1]!.filter((k) => k.startsWith('recurrentLstmCellGrad')).length).toBe(6);
+    expect(seqKeys(await shaders(SEQ_WINS_UP_TO + 1))).toEqual([]);
+    expect(seqKeys(training[2]!)).toEqual([]);
   });
 });

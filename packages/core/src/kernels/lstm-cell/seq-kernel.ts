@@ -1,19 +1,28 @@
 /**
- * `RecurrentLstmSeq`: the whole forward of an LSTM inference pass as one kernel — on webgpu one
- * dispatch for all T steps (webgpu-seq.ts), where the per-step kernels (kernel.ts) take T.
+ * `RecurrentLstmSeq` and `RecurrentLstmSeqGrad`: the whole forward, and the whole backward, of an
+ * LSTM sequence as one kernel each — on webgpu one dispatch for all T steps (webgpu-seq.ts), where
+ * the per-step kernels (kernel.ts) take T.
  *
- * Contract (the plain LSTM: not coupled, no peepholes): `xp` [T, B, 4H] the input projection (true
- * pre-activations, blocks i, f, c, o), `U` [H, 4H], `state0` [1, B, 2H] = h0 | c0, `mask` [T, B, 1]
- * with `masked`; `training`. Output: the records [T, B, R] the per-step kernels write, gathered:
- * inference R = 2H, h | c after each step (after the mask); training R = 7H, h | c | ĉn | i, f,
- * ĉ, o. The composite runs those kernels' own composite step by step: oracle and fallback.
+ * Forward contract (the plain LSTM: not coupled, no peepholes): `xp` [T, B, 4H] the input
+ * projection (true pre-activations, blocks i, f, c, o), `U` [H, 4H], `state0` [1, B, 2H] = h0 | c0,
+ * `mask` [T, B, 1] with `masked`; `training`. Output: the records [T, B, R] the per-step kernels
+ * write, gathered: inference R = 2H, h | c after each step (after the mask); training R = 7H,
+ * h | c | ĉn | i, f, ĉ, o.
+ *
+ * Backward contract: `records` [T, B, 7H] (the training records), `state0`, `dH` [T, B, H], `UT`
+ * [4H, H] = Uᵀ, `carry0` [1, B, 6H] = 0 | dcLast | 0, `mask` with `masked`. Output: the backward
+ * records [T, B, 6H] = dz | dc | keep of every step k (`RecurrentLstmCellGrad`'s output for step
+ * k), in step order.
+ *
+ * The composites run the per-step kernels' own composites step by step: oracle and fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps } from '../cell-sequence.js';
 import { hasKernels } from '../cell-kernel.js';
-import { lstmCellComposite } from './kernel.js';
+import { lstmCellComposite, lstmCellGradComposite } from './kernel.js';
 
 export const LSTM_SEQ = 'RecurrentLstmSeq';
+export const LSTM_SEQ_GRAD = 'RecurrentLstmSeqGrad';
 
 export interface LstmSeqInputs {
   xp: tf.Tensor3D;
@@ -22,8 +31,9 @@ export interface LstmSeqInputs {
   mask?: tf.Tensor3D;
 }
 
-/** Floats of workgroup memory the webgpu kernel gives each batch row: h twice (steps k and k + 1) and c. */
+/** Floats of workgroup memory the webgpu kernels give each batch row: forward h twice (steps k and k + 1) and c; backward dz twice (steps k + 1 and k). */
 export const SEQ_FLOATS_PER_ROW = (H: number) => 3 * H;
+export const SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 8 * H;
 
 /** The webgpu limit every adapter offers (maxComputeWorkgroupStorageSize ≥ 16 KiB). */
 export const SEQ_WORKGROUP_FLOATS = 4096;
@@ -47,5 +57,36 @@ export function lstmSeqComposite({ xp, U, state0, mask }: LstmSeqInputs, trainin
   return tf.tidy(() => {
     const attrs = { coupled: false, peephole: false, masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => lstmCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}
+
+export interface LstmSeqGradInputs {
+  records: tf.Tensor3D;
+  state0: tf.Tensor3D;
+  dH: tf.Tensor3D;
+  UT: tf.Tensor2D;
+  carry0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+/** Whether the active backend runs the one-dispatch backward for H units (one batch row at least must fit). */
+export function hasLstmSeqGradKernel(H: number): boolean {
+  return SEQ_GRAD_FLOATS_PER_ROW(H) <= SEQ_WORKGROUP_FLOATS && hasKernels(LSTM_SEQ_GRAD);
+}
+
+/** The backward records [T, B, 6H] of a sequence: the kernel where it runs, else step by step. */
+export function runLstmSeqGrad(inputs: LstmSeqGradInputs): tf.Tensor3D {
+  const { records, state0, dH, UT, carry0, mask } = inputs;
+  if (hasLstmSeqGradKernel(UT.shape[1])) {
+    const named = { records, state0, dH, UT, carry0, ...(mask ? { mask } : {}) } as tf.NamedTensorMap;
+    return tf.engine().runKernel(LSTM_SEQ_GRAD, named, { masked: mask !== undefined } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  }
+  return lstmSeqGradComposite(inputs);
+}
+
+export function lstmSeqGradComposite({ records, state0, dH, UT, carry0, mask }: LstmSeqGradInputs): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { coupled: false, peephole: false, masked: mask !== undefined };
+    return backwardSteps(records.shape[0], carry0, (carry, k) => lstmCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
   });
 }

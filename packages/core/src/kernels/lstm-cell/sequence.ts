@@ -1,8 +1,8 @@
 /**
  * The LSTM sequence loop over the fused cell kernels (kernel.ts): one launch per step forward and
  * one per step backward, the step records gathered after each loop with one `gatherSteps`
- * (gather-steps/kernel.ts). The plain LSTM's forward at small H on webgpu: one launch for the
- * whole sequence (seq-kernel.ts).
+ * (gather-steps/kernel.ts). The plain LSTM at small H on webgpu: one launch for the whole
+ * sequence, forward and backward (seq-kernel.ts).
  *
  * ops.lstm takes this path where the active backend registers both kernels; its own per-step loop
  * stays the path everywhere else. Inputs are in processing order (the op flips the time axis for
@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
-import { hasLstmSeqKernel, runLstmSeq } from './seq-kernel.js';
+import { hasLstmSeqGradKernel, hasLstmSeqKernel, runLstmSeq, runLstmSeqGrad } from './seq-kernel.js';
 
 /**
  * The widest H for which the forward takes the one-dispatch kernel (seq-kernel.ts) where a backend
@@ -23,6 +23,21 @@ import { hasLstmSeqKernel, runLstmSeq } from './seq-kernel.js';
  * every step, which stops paying once U is large.
  */
 export const SEQ_WINS_UP_TO = 128;
+
+/**
+ * The widest H for which the backward takes the one-dispatch kernel where a backend has it.
+ * Measured on Dawn/llvmpipe, 14:10–14:20 UTC, one process, a whole gradient (the forward one
+ * dispatch in both), per-step backward ÷ one-dispatch backward, medians of 8 alternated pairs,
+ * two runs: B 8 × T 16 at H 16, 64: 0.98–1.37×, 1.01–1.12×; B 8 × T 64 at H 32, 128: 1.44–1.71×,
+ * 0.91–1.07×; B 32 × T 64 at H 64, 128: 0.96–1.42×, 0.84–1.02× (the per-step kernels' 4 × 4
+ * tiles serve more threads once H is large).
+ */
+export const SEQ_GRAD_WINS_UP_TO = 64;
+
+/** Whether a pass of this plan may take a one-dispatch kernel (seq-kernel.ts): the plain LSTM, H up to `upTo`. */
+function oneDispatch({ coupled, peephole, T, H }: LstmCellPlan, upTo: number): boolean {
+  return !coupled && !peephole && T > 1 && H <= upTo;
+}
 
 export interface LstmCellPlan {
   B: number;
@@ -62,7 +77,7 @@ export function lstmFusedForward(
   const R = recordWidth(H, gates, training);
   let records: tf.Tensor3D;
   let last: tf.Tensor2D;
-  if (!coupled && !peephole && T > 1 && H <= SEQ_WINS_UP_TO && hasLstmSeqKernel(H)) {
+  if (oneDispatch(plan, SEQ_WINS_UP_TO) && hasLstmSeqKernel(H)) {
     records = runLstmSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M }, training);
     last = tf.reshape(tf.slice(records, [T - 1, 0, 0], [1, B, R]), [B, R]) as tf.Tensor2D;
   } else {
@@ -102,7 +117,15 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const carry0 = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
   const UT = transposeOnce(s.U);
   // C [T, B, GH]: the dz columns of every carry (kernel.ts carryWidth); first: step 0's whole carry
-  const { C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH });
+  let C: tf.Tensor3D;
+  let first: tf.Tensor2D;
+  if (oneDispatch(plan, SEQ_GRAD_WINS_UP_TO) && hasLstmSeqGradKernel(H)) {
+    const all = runLstmSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M });
+    C = tf.slice(all, [0, 0, 0], [T, B, GH]);
+    first = tf.reshape(tf.slice(all, [0, 0, 0], [1, B, GH + 2 * H]), [B, GH + 2 * H]) as tf.Tensor2D;
+  } else {
+    ({ C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH }));
+  }
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
   const dc0 = tf.slice(first, [0, GH], [B, H]);
   const dZflat = tf.reshape(C, [T * B, GH]) as tf.Tensor2D;
