@@ -8,6 +8,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { blockConstants, gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
+import { hasGruSeqKernel, runGruSeq } from './seq-kernel.js';
+
+/**
+ * The widest H for which the reset-after forward takes the one-dispatch kernel (seq-kernel.ts)
+ * where a backend has it (webgpu). Measured on Dawn/llvmpipe, 14:17 UTC, one process, per-step
+ * kernels ÷ one dispatch, medians of 6 alternated pairs, inference (a whole gradient): B 8 × T 16
+ * at H 16, 64: 1.86× (1.02×), 0.99× (1.14×); B 8 × T 64 at H 32, 128: 1.74× (1.23×), 0.74×
+ * (1.01×); B 32 × T 64 at H 64, 128, 256: 1.50× (1.03×), 0.86× (1.08×), 1.06× (1.00×).
+ */
+export const GRU_SEQ_WINS_UP_TO = 64;
 
 export interface GruCellPlan {
   B: number;
@@ -27,7 +37,9 @@ export function gruFusedForward(
   const XP = projectSteps(X, Wx, bIn, 4 * H);
   const attrs = { masked: M !== undefined, training };
   const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
-  const { records } = forwardSteps(T, state0, (state, k) => runGruCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k }));
+  const records = T > 1 && H <= GRU_SEQ_WINS_UP_TO && hasGruSeqKernel(H)
+    ? runGruSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M }, training)
+    : forwardSteps(T, state0, (state, k) => runGruCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k })).records;
   return { records, state0, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
 }
 

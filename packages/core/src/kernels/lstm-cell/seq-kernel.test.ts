@@ -10,9 +10,9 @@ import { describeBackends, tolerances } from '../../testing/index.js';
 import { mulberry32 } from '../../testing/random.js';
 import '../register.js';
 import { lstm } from '../../ops/lstm.js';
-import { hasLstmSeqGradKernel, hasLstmSeqKernel, lstmSeqComposite, lstmSeqGradComposite, runLstmSeq, runLstmSeqGrad, SEQ_GRAD_FLOATS_PER_ROW } from './seq-kernel.js';
+import { hasLstmSeqGradKernel, hasLstmSeqKernel, lstmSeqComposite, lstmSeqGradComposite, runLstmSeq, runLstmSeqGrad, SEQ_FLOATS_PER_ROW, SEQ_GRAD_FLOATS_PER_ROW } from './seq-kernel.js';
 import { SEQ_GRAD_WINS_UP_TO, SEQ_WINS_UP_TO } from './sequence.js';
-import { seqRows } from './webgpu-seq.js';
+import { seqRows } from '../seq-kernel.js';
 
 const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
   const rng = mulberry32(seed);
@@ -46,10 +46,11 @@ describeBackends('RecurrentLstmSeq', (backend) => {
   tf.env().set('WEBGPU_CPU_FORWARD', false);
 
   it('fits up to 4 batch rows per workgroup, and refuses H whose one row would not fit', () => {
-    expect([seqRows(64), seqRows(341), seqRows(342), seqRows(1365)]).toEqual([4, 4, 2, 1]);
+    const fwd = (H: number) => seqRows(SEQ_FLOATS_PER_ROW(H));
+    expect([fwd(64), fwd(341), fwd(342), fwd(1365)]).toEqual([4, 4, 2, 1]);
     expect(hasLstmSeqKernel(1365)).toBe(true);
     expect(hasLstmSeqKernel(1366)).toBe(false);
-    const grad = (H: number) => seqRows(H, SEQ_GRAD_FLOATS_PER_ROW);
+    const grad = (H: number) => seqRows(SEQ_GRAD_FLOATS_PER_ROW(H));
     expect([grad(128), grad(129), grad(256), grad(257), grad(512)]).toEqual([4, 2, 2, 1, 1]);
     expect(hasLstmSeqGradKernel(512)).toBe(true);
     expect(hasLstmSeqGradKernel(513)).toBe(false);

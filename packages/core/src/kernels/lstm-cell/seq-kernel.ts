@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasKernels } from '../cell-kernel.js';
+import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
 import { lstmCellComposite, lstmCellGradComposite } from './kernel.js';
 
 export const LSTM_SEQ = 'RecurrentLstmSeq';
@@ -35,21 +35,15 @@ export interface LstmSeqInputs {
 export const SEQ_FLOATS_PER_ROW = (H: number) => 3 * H;
 export const SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 8 * H;
 
-/** The webgpu limit every adapter offers (maxComputeWorkgroupStorageSize ≥ 16 KiB). */
-export const SEQ_WORKGROUP_FLOATS = 4096;
-
 /** Whether the active backend runs the one-dispatch forward for H units (one batch row at least must fit). */
 export function hasLstmSeqKernel(H: number): boolean {
-  return SEQ_FLOATS_PER_ROW(H) <= SEQ_WORKGROUP_FLOATS && hasKernels(LSTM_SEQ);
+  return hasSeqKernel(LSTM_SEQ, SEQ_FLOATS_PER_ROW(H));
 }
 
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
 export function runLstmSeq(inputs: LstmSeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
-  if (hasLstmSeqKernel(U.shape[0])) {
-    const named = { xp, U, state0, ...(mask ? { mask } : {}) } as tf.NamedTensorMap;
-    return tf.engine().runKernel(LSTM_SEQ, named, { masked: mask !== undefined, training } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
-  }
+  if (hasLstmSeqKernel(U.shape[0])) return runSeqKernel(LSTM_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
   return lstmSeqComposite(inputs, training);
 }
 
@@ -71,16 +65,13 @@ export interface LstmSeqGradInputs {
 
 /** Whether the active backend runs the one-dispatch backward for H units (one batch row at least must fit). */
 export function hasLstmSeqGradKernel(H: number): boolean {
-  return SEQ_GRAD_FLOATS_PER_ROW(H) <= SEQ_WORKGROUP_FLOATS && hasKernels(LSTM_SEQ_GRAD);
+  return hasSeqKernel(LSTM_SEQ_GRAD, SEQ_GRAD_FLOATS_PER_ROW(H));
 }
 
 /** The backward records [T, B, 6H] of a sequence: the kernel where it runs, else step by step. */
 export function runLstmSeqGrad(inputs: LstmSeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
-  if (hasLstmSeqGradKernel(UT.shape[1])) {
-    const named = { records, state0, dH, UT, carry0, ...(mask ? { mask } : {}) } as tf.NamedTensorMap;
-    return tf.engine().runKernel(LSTM_SEQ_GRAD, named, { masked: mask !== undefined } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
-  }
+  if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqKernel(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
   return lstmSeqGradComposite(inputs);
 }
 

@@ -1,6 +1,7 @@
 /**
  * The simple-RNN sequence loop over the fused cell kernels (kernel.ts): one launch per step
- * forward and one per step backward, the step records gathered after each loop with one `gatherSteps` (gather-steps/kernel.ts).
+ * forward and one per step backward, the step records gathered after each loop with one `gatherSteps` (gather-steps/kernel.ts);
+ * the forward at small H on webgpu: one launch for the whole sequence (seq-kernel.ts).
  * ops.simpleRnn takes this path where the active backend registers both kernels. Inputs are
  * time-major, in processing order.
  */
@@ -8,6 +9,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
 import { runRnnCell, runRnnCellGrad, type RnnActivation } from './kernel.js';
+import { hasRnnSeqKernel, runRnnSeq } from './seq-kernel.js';
+
+/**
+ * The widest H for which the forward takes the one-dispatch kernel (seq-kernel.ts) where a backend
+ * has it (webgpu). Measured on Dawn/llvmpipe, 14:17 UTC, one process, per-step kernels ÷ one
+ * dispatch, medians of 6 alternated pairs, inference (a whole gradient): B 8 × T 16 at H 16, 64:
+ * 1.72× (1.11×), 1.25× (1.44×); B 8 × T 64 at H 32, 128: 2.32× (1.30×), 1.55× (0.92×);
+ * B 32 × T 64 at H 64, 128, 256: 1.80× (0.99×), 1.17× (1.11×), 0.93× (1.11×).
+ */
+export const RNN_SEQ_WINS_UP_TO = 128;
 
 export interface RnnCellPlan {
   B: number;
@@ -22,7 +33,10 @@ export function rnnFusedForward(
   const { B, T, H, activation } = plan;
   const XP = projectSteps(X, W, b, H);
   const attrs = { activation, masked: M !== undefined, training };
-  const { records } = forwardSteps(T, tf.expandDims(h0, 0) as tf.Tensor3D, (state, k) => runRnnCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k }));
+  const state0 = tf.expandDims(h0, 0) as tf.Tensor3D;
+  const records = T > 1 && H <= RNN_SEQ_WINS_UP_TO && hasRnnSeqKernel(H)
+    ? runRnnSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M }, activation, training)
+    : forwardSteps(T, state0, (state, k) => runRnnCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M }, { ...attrs, step: k })).records;
   return { records, hs: training ? tf.slice(records, [0, 0, 0], [T, B, H]) : records };
 }
 

@@ -1,0 +1,116 @@
+/**
+ * The one-dispatch forward on webgpu (seq-kernel.ts), written once for every cell: all T steps of
+ * a sequence in one dispatch, as persistent RNNs do. Batch rows are independent, so each workgroup
+ * owns `n` rows for the whole sequence: h of its rows lives in workgroup memory (two copies, steps
+ * k and k + 1), c beside it where the cell carries one; thread t takes units t, t + 64, … of every
+ * row; a workgroup barrier ends each step. U is read from memory each step, once per workgroup,
+ * every read serving the n rows — the same traffic as the per-step kernels' 4-row tiles when n = 4.
+ * What goes away is T − 1 dispatches and the round trip of each step's state through a record.
+ *
+ * A cell ({@link SeqCell}) gives the per-unit pieces: the accumulator's start from xp, U's values
+ * for its unit, the new state before the mask (`hn`, and `cn`), and the record's fields.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { seqRows } from '../seq-kernel.js';
+import { HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from './webgpu-program.js';
+
+export const SEQ_THREADS = 64;
+
+export interface SeqCell {
+  /** The WGSL type of the accumulator: f32, or vecN<f32> with a lane per gate. */
+  acc: string;
+  /** xp's row width in blocks of H. */
+  xpBlocks: number;
+  /** The accumulator's start, `x` being unit j's offset in its xp row. */
+  init: (x: string) => string;
+  /** U's values for unit j at row q (the accumulator's type). */
+  u: string;
+  /** Whether the cell carries c beside h (its state0 and records then start h | c). */
+  carriesC: boolean;
+  /** WGSL statements from `acc`, `hp` (`cp`) and `x` that define `hn` (and `cn`): the new state before the mask. */
+  body: string;
+  /** The record's fields, as expressions of h (c, after the mask) and the body's values: inference and training. */
+  record: (training: boolean) => string[];
+}
+
+/** Floats of workgroup memory per batch row: h twice, and c. */
+export const seqFloatsPerRow = (cell: Pick<SeqCell, 'carriesC'>, H: number) => (cell.carriesC ? 3 : 2) * H;
+
+const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
+
+function forwardCode(cell: SeqCell, H: number, masked: boolean, training: boolean): string {
+  const n = seqRows(seqFloatsPerRow(cell, H));
+  const fields = cell.record(training);
+  const S = cell.carriesC ? 2 : 1;
+  return `${HELPERS}
+  var<workgroup> rcH : array<f32, ${2 * n * H}>;
+  ${cell.carriesC ? `var<workgroup> rcC : array<f32, ${n * H}>;` : ''}
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    for (var j = t; j < H; j += ${SEQ_THREADS}) {
+      ${each(n, (r) => `rcH[${r} * H + j] = state0[bb${r} * ${S} * H + j];${cell.carriesC ? `
+      rcC[${r} * H + j] = state0[bb${r} * 2 * H + H + j];` : ''}`)}
+    }
+    workgroupBarrier();
+    for (var k = 0; k < T; k++) {
+      let cur = (k % 2) * ${n} * H;
+      let nxt = ((k + 1) % 2) * ${n} * H;
+      for (var j = t; j < H; j += ${SEQ_THREADS}) {
+        ${each(n, (r) => `let x${r} = (k * B + bb${r}) * ${cell.xpBlocks} * H + j;
+        var acc${r} : ${cell.acc} = ${cell.init(`x${r}`)};`)}
+        for (var q = 0; q < H; q++) {
+          let u = ${cell.u};
+          ${each(n, (r) => `acc${r} += rcH[cur + ${r} * H + q] * u;`)}
+        }
+        ${each(n, (r) => `{
+          let acc = acc${r};
+          let x = x${r};
+          let hp = rcH[cur + ${r} * H + j];
+          ${cell.carriesC ? `let cp = rcC[${r} * H + j];` : ''}
+          ${cell.body.trim()}
+          ${masked ? `let m = mask[k * B + bb${r}];
+          let h = hp + m * (hn - hp);${cell.carriesC ? `
+          let c = cp + m * (cn - cp);` : ''}` : `let h = hn;${cell.carriesC ? `
+          let c = cn;` : ''}`}
+          rcH[nxt + ${r} * H + j] = h;
+          ${cell.carriesC ? `rcC[${r} * H + j] = c;` : ''}
+          if (b0 + ${r} < B) {
+            let w = (k * B + b0 + ${r}) * ${fields.length * H};
+            ${fields.map((e, f) => `result[w + ${f} * H + j] = ${e};`).join('\n            ')}
+          }
+        }`)}
+      }
+      workgroupBarrier();
+    }
+  }`;
+}
+
+/**
+ * The forward sequence kernel of a cell on webgpu: inputs `xp` [T, B, xpBlocks·H], `U` [H, ·],
+ * `state0` [1, B, H or 2H], `mask` with `masked`; output the records [T, B, fields·H]. `cellOf`
+ * gives the cell for the kernel's attrs; `key` names the program (with what changes its code).
+ */
+export function seqForwardKernel(kernelName: string, cellOf: (attrs: tf.NamedAttrMap) => SeqCell, key: (attrs: tf.NamedAttrMap) => string): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { masked, training } = attrs as unknown as { masked: boolean; training: boolean };
+      const cell = cellOf(attrs ?? {});
+      const { xp, U } = inputs as Record<string, tf.TensorInfo>;
+      const [T, B] = xp!.shape as [number, number, number];
+      const H = U!.shape[0]!;
+      const groups = Math.ceil(B / seqRows(seqFloatsPerRow(cell, H)));
+      const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : [])];
+      const R = cell.record(training).length * H;
+      const p = workgroupProgram(`${key(attrs ?? {})}${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, SEQ_THREADS, forwardCode(cell, H, masked, training));
+      // uniforms as UNIFORMS: `step` carries T; the record widths are not read
+      return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * `RecurrentGruSeq`: the whole forward of a reset-after GRU sequence as one kernel (seq-kernel.ts)
+ * — on webgpu one dispatch for all T steps (webgpu-seq.ts), where the per-step kernels (kernel.ts)
+ * take T. (Reset-before needs r of every unit before the candidate's product: a second barrier per
+ * step; not built.)
+ *
+ * Contract: `xp` [T, B, 4H] (kernel.ts: z, r, the candidate's input part, b_hh), `U` [H, 3H],
+ * `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`; `training`. Output: the records
+ * [T, B, R] the per-step kernels write, gathered: `h` (R = H), or in training `h | z | r | ĥ | hh`
+ * (R = 5H). The composite runs the per-step composite step by step: oracle and fallback.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { forwardSteps } from '../cell-sequence.js';
+import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
+import { gruCellComposite } from './kernel.js';
+
+export const GRU_SEQ = 'RecurrentGruSeq';
+
+/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1). */
+export const GRU_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
+
+export interface GruSeqInputs {
+  xp: tf.Tensor3D;
+  U: tf.Tensor2D;
+  state0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+export function hasGruSeqKernel(H: number): boolean {
+  return hasSeqKernel(GRU_SEQ, GRU_SEQ_FLOATS_PER_ROW(H));
+}
+
+/** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
+export function runGruSeq(inputs: GruSeqInputs, training = false): tf.Tensor3D {
+  const { xp, U, state0, mask } = inputs;
+  if (hasGruSeqKernel(U.shape[0])) return runSeqKernel(GRU_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
+  return gruSeqComposite(inputs, training);
+}
+
+export function gruSeqComposite({ xp, U, state0, mask }: GruSeqInputs, training = false): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { masked: mask !== undefined, training };
+    return forwardSteps(xp.shape[0], state0, (state, k) => gruCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * `RecurrentRnnSeq`: the whole forward of a simple-RNN sequence as one kernel (seq-kernel.ts) — on
+ * webgpu one dispatch for all T steps (webgpu-seq.ts), where the per-step kernels (kernel.ts) take T.
+ *
+ * Contract: `xp` [T, B, H], `U` [H, H], `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`;
+ * attrs `activation`, `training`. Output: the records [T, B, R] the per-step kernels write,
+ * gathered: `h` (R = H), or in training `h | hn` (R = 2H). The composite runs the per-step
+ * composite step by step: oracle and fallback.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { forwardSteps } from '../cell-sequence.js';
+import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
+import { rnnCellComposite, type RnnActivation } from './kernel.js';
+
+export const RNN_SEQ = 'RecurrentRnnSeq';
+
+/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1). */
+export const RNN_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
+
+export interface RnnSeqInputs {
+  xp: tf.Tensor3D;
+  U: tf.Tensor2D;
+  state0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+export function hasRnnSeqKernel(H: number): boolean {
+  return hasSeqKernel(RNN_SEQ, RNN_SEQ_FLOATS_PER_ROW(H));
+}
+
+/** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
+export function runRnnSeq(inputs: RnnSeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
+  const { xp, U, state0, mask } = inputs;
+  if (hasRnnSeqKernel(U.shape[0])) return runSeqKernel(RNN_SEQ, { xp, U, state0, mask }, { activation, masked: mask !== undefined, training });
+  return rnnSeqComposite(inputs, activation, training);
+}
+
+export function rnnSeqComposite({ xp, U, state0, mask }: RnnSeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { activation, masked: mask !== undefined, training };
+    return forwardSteps(xp.shape[0], state0, (state, k) => rnnCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}
