@@ -1,5 +1,5 @@
 /**
- * The one-dispatch forward kernels of the simple RNN and the reset-after GRU (rnn-cell and
+ * The one-dispatch forward kernels of the simple RNN and the GRU, both reset forms (rnn-cell and
  * gru-cell `seq-kernel.ts`) against their composites — the per-step composites run T times — on
  * each backend that registers them (webgpu): batch sizes that fill and that do not fill a
  * workgroup's rows, H odd and wider than a workgroup's 64 threads, masks, both records, the whole
@@ -12,8 +12,8 @@ import { mulberry32 } from '../testing/random.js';
 import './register.js';
 import { gru } from '../ops/gru.js';
 import { simpleRnn } from '../ops/simple-rnn.js';
-import { gruSeqComposite, hasGruSeqKernel, runGruSeq } from './gru-cell/seq-kernel.js';
-import { GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
+import { gruRbSeqComposite, gruSeqComposite, hasGruRbSeqKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq } from './gru-cell/seq-kernel.js';
+import { GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
 import { hasRnnSeqKernel, rnnSeqComposite, runRnnSeq } from './rnn-cell/seq-kernel.js';
 import { RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
 
@@ -55,17 +55,21 @@ const CASES: SeqCase[] = [
   { name: 'RecurrentRnnSeq (tanh)', xpBlocks: 1, uBlocks: 1, fields: [1, 2], run: (i, t) => runRnnSeq(i, 'tanh', t), composite: (i, t) => rnnSeqComposite(i, 'tanh', t) },
   { name: 'RecurrentRnnSeq (relu)', xpBlocks: 1, uBlocks: 1, fields: [1, 2], run: (i, t) => runRnnSeq(i, 'relu', t), composite: (i, t) => rnnSeqComposite(i, 'relu', t) },
   { name: 'RecurrentGruSeq', xpBlocks: 4, uBlocks: 3, fields: [1, 5], run: runGruSeq, composite: gruSeqComposite },
+  { name: 'RecurrentGruRbSeq', xpBlocks: 3, uBlocks: 3, fields: [1, 4], run: runGruRbSeq, composite: gruRbSeqComposite },
 ];
 
 describeBackends('one-dispatch RNN and GRU forward', (backend) => {
   it(`are registered only on webgpu (${backend})`, () => {
     expect(hasRnnSeqKernel(8)).toBe(backend === 'webgpu');
     expect(hasGruSeqKernel(8)).toBe(backend === 'webgpu');
+    expect(hasGruRbSeqKernel(8)).toBe(backend === 'webgpu');
   });
   if (backend !== 'webgpu') return;
   tf.env().set('WEBGPU_CPU_FORWARD', false);
 
-  it('fit one batch row of h twice in a workgroup, and refuse H beyond', () => {
+  it('fit one batch row of their state in a workgroup, and refuse H beyond', () => {
+    expect(hasGruRbSeqKernel(1024)).toBe(true);
+    expect(hasGruRbSeqKernel(1025)).toBe(false);
     expect(hasRnnSeqKernel(2048)).toBe(true);
     expect(hasRnnSeqKernel(2049)).toBe(false);
     expect(hasGruSeqKernel(2048)).toBe(true);
@@ -73,7 +77,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
   });
 
   for (const c of CASES) {
-    // [T, B, H, masked]: B 1; B not a multiple of the rows per workgroup; H 70 > 64 threads; H 700: 2 rows per workgroup
+    // [T, B, H, masked]: B 1; B not a multiple of the rows per workgroup; H 70 > 64 threads; H 700: 2 rows per workgroup (1 reset-before)
     for (const [T, B, H, masked] of [[5, 1, 3, false], [7, 6, 5, true], [4, 9, 70, true], [3, 3, 700, false]] as const) {
       it(`${c.name}, T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the inference and training records of the per-step composite`, async () => {
         const xp = t3([T, B, c.xpBlocks * H], 1 + H, 1.5);
@@ -96,7 +100,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
   it('run the whole sequence as one program', async () => {
     const [T, B, H] = [16, 8, 32];
     const state0 = t3([1, B, H], 2);
-    for (const [c, key] of [[CASES[0]!, `recurrentRnnSeqtanh${H}`], [CASES[2]!, `recurrentGruSeq${H}`]] as const) {
+    for (const [c, key] of [[CASES[0]!, `recurrentRnnSeqtanh${H}`], [CASES[2]!, `recurrentGruSeq${H}`], [CASES[3]!, `recurrentGruRbSeq${H}`]] as const) {
       const xp = t3([T, B, c.xpBlocks * H], 1);
       const U = tf.zeros([H, c.uBlocks * H]) as tf.Tensor2D;
       const { keys, out } = await launched(() => c.run({ xp, U, state0 }, false));
@@ -107,18 +111,18 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     state0.dispose();
   });
 
-  it(`ops.simpleRnn and ops.gru (reset-after) take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO}, in inference and training, and the paths agree`, async () => {
+  it(`ops.simpleRnn and ops.gru take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO} (reset-after) / ${GRU_RB_SEQ_WINS_UP_TO} (reset-before), in inference and training, and the paths agree`, async () => {
     const [B, T, I] = [3, 6, 4];
     const x = t3([B, T, I], 11);
     const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
-    const run = async (cell: 'rnn' | 'gru', H: number) => {
-      const G = cell === 'gru' ? 3 : 1;
+    const run = async (cell: 'rnn' | 'gru' | 'gruRb', H: number) => {
+      const G = cell === 'rnn' ? 1 : 3;
       const W = tf.tensor2d(t3([1, I, G * H], 12, 0.5).dataSync(), [I, G * H]);
       const U = tf.tensor2d(t3([1, H, G * H], 13, 0.5).dataSync(), [H, G * H]);
-      const bias = cell === 'gru' ? tf.tensor2d(t3([1, 2, G * H], 14, 0.3).dataSync(), [2, G * H]) : undefined;
-      const op = (w: tf.Tensor) => cell === 'gru'
-        ? gru(x, { kernel: w as tf.Tensor2D, recurrentKernel: U, bias }, { mask, resetAfter: true }).sequence
-        : simpleRnn(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence;
+      const bias = cell === 'gru' ? tf.tensor2d(t3([1, 2, G * H], 14, 0.3).dataSync(), [2, G * H]) : cell === 'gruRb' ? tf.tensor1d(t3([1, 1, G * H], 14, 0.3).dataSync()) : undefined;
+      const op = (w: tf.Tensor) => cell === 'rnn'
+        ? simpleRnn(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence
+        : gru(x, { kernel: w as tf.Tensor2D, recurrentKernel: U, bias }, { mask, resetAfter: cell === 'gru' }).sequence;
       const { keys: inferenceKeys, out: inference } = await launched(() => op(W));
       // with the tape on, the op takes its training path (training records, then the per-step backward)
       const { keys: trainingKeys, out: value } = await launched(() => {
@@ -129,13 +133,15 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
       const reference = tf.sum(tf.mul(inference, inference));
       expect(Array.from(await value.data())).toBeAllClose(Array.from(await reference.data()), { rtol: 1e-4, atol: 1e-5 });
       tf.dispose([W, U, ...(bias ? [bias] : []), inference, value, reference]);
-      const seq = (keys: string[]) => keys.filter((k) => /^recurrent(Rnn|Gru)Seq/.test(k));
+      const seq = (keys: string[]) => keys.filter((k) => /^recurrent(Rnn|Gru|GruRb)Seq/.test(k));
       return [seq(inferenceKeys), seq(trainingKeys)];
     };
     expect(await run('rnn', 8)).toEqual([['recurrentRnnSeqtanh8M'], ['recurrentRnnSeqtanh8MT']]);
     expect(await run('gru', 8)).toEqual([['recurrentGruSeq8M'], ['recurrentGruSeq8MT']]);
+    expect(await run('gruRb', 8)).toEqual([['recurrentGruRbSeq8M'], ['recurrentGruRbSeq8MT']]);
     expect(await run('rnn', RNN_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
     expect(await run('gru', GRU_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
+    expect(await run('gruRb', GRU_RB_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
     tf.dispose([x, mask]);
   });
 });

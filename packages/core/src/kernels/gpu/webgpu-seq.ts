@@ -36,7 +36,9 @@ export interface SeqCell {
 /** Floats of workgroup memory per batch row: h twice, and c. */
 export const seqFloatsPerRow = (cell: Pick<SeqCell, 'carriesC'>, H: number) => (cell.carriesC ? 3 : 2) * H;
 
-const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
+/** `line(r)` for each of a workgroup's n rows, joined: the unrolled per-row code of the seq kernels. */
+export const eachRow = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
+const each = eachRow;
 
 function forwardCode(cell: SeqCell, H: number, masked: boolean, training: boolean): string {
   const n = seqRows(seqFloatsPerRow(cell, H));

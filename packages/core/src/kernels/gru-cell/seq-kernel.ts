@@ -1,23 +1,29 @@
 /**
- * `RecurrentGruSeq`: the whole forward of a reset-after GRU sequence as one kernel (seq-kernel.ts)
- * — on webgpu one dispatch for all T steps (webgpu-seq.ts), where the per-step kernels (kernel.ts)
- * take T. (Reset-before needs r of every unit before the candidate's product: a second barrier per
- * step; not built.)
+ * `RecurrentGruSeq` and `RecurrentGruRbSeq`: the whole forward of a GRU sequence, reset-after or
+ * reset-before, as one kernel (seq-kernel.ts) — on webgpu one dispatch for all T steps
+ * (webgpu-seq.ts), where the per-step kernels (kernel.ts) take T.
  *
- * Contract: `xp` [T, B, 4H] (kernel.ts: z, r, the candidate's input part, b_hh), `U` [H, 3H],
- * `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`; `training`. Output: the records
- * [T, B, R] the per-step kernels write, gathered: `h` (R = H), or in training `h | z | r | ĥ | hh`
- * (R = 5H). The composite runs the per-step composite step by step: oracle and fallback.
+ * Reset-after contract: `xp` [T, B, 4H] (kernel.ts: z, r, the candidate's input part, b_hh), `U`
+ * [H, 3H], `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`; `training`. Output: the
+ * records [T, B, R] the per-step kernels write, gathered: `h` (R = H), or in training
+ * `h | z | r | ĥ | hh` (R = 5H).
+ *
+ * Reset-before: the same with `xp` [T, B, 3H] (x·W + b) and the reset-before records: `h`, or in
+ * training `h | z | r | ĥ` (R = 4H).
+ *
+ * The composites run the per-step composites step by step: oracle and fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { forwardSteps } from '../cell-sequence.js';
 import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
-import { gruCellComposite } from './kernel.js';
+import { gruCellComposite, gruRbCellComposite } from './kernel.js';
 
 export const GRU_SEQ = 'RecurrentGruSeq';
+export const GRU_RB_SEQ = 'RecurrentGruRbSeq';
 
-/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1). */
+/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1); reset-before also z and r ⊙ h. */
 export const GRU_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
+export const GRU_RB_SEQ_FLOATS_PER_ROW = (H: number) => 4 * H;
 
 export interface GruSeqInputs {
   xp: tf.Tensor3D;
@@ -41,5 +47,23 @@ export function gruSeqComposite({ xp, U, state0, mask }: GruSeqInputs, training 
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => gruCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}
+
+export function hasGruRbSeqKernel(H: number): boolean {
+  return hasSeqKernel(GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW(H));
+}
+
+/** Reset-before: the records [T, B, R] of a forward pass, the kernel where it runs, else step by step. */
+export function runGruRbSeq(inputs: GruSeqInputs, training = false): tf.Tensor3D {
+  const { xp, U, state0, mask } = inputs;
+  if (hasGruRbSeqKernel(U.shape[0])) return runSeqKernel(GRU_RB_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
+  return gruRbSeqComposite(inputs, training);
+}
+
+export function gruRbSeqComposite({ xp, U, state0, mask }: GruSeqInputs, training = false): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { masked: mask !== undefined, training };
+    return forwardSteps(xp.shape[0], state0, (state, k) => gruRbCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
   });
 }

@@ -1,11 +1,18 @@
 /**
- * `RecurrentGruSeq` on webgpu (seq-kernel.ts): the reset-after GRU's forward, every step in one
- * dispatch, through the shared template (gpu/webgpu-seq.ts): h of each workgroup's rows in
- * workgroup memory; per unit h·U for z, r and hh, then the cell as webgpu.ts forms it.
+ * `RecurrentGruSeq` and `RecurrentGruRbSeq` on webgpu (seq-kernel.ts): a GRU's forward, every step
+ * in one dispatch.
+ * - Reset-after: the shared template (gpu/webgpu-seq.ts): h of each workgroup's rows in workgroup
+ *   memory; per unit h·U for z, r and hh, then the cell as webgpu.ts forms it.
+ * - Reset-before: the candidate's product (r ⊙ h)·U_h needs r of every unit, so each step has two
+ *   phases, as the per-step kernel (webgpu.ts): z and r ⊙ h of every unit into workgroup memory,
+ *   a barrier, then the candidate and h; h itself in workgroup memory (two copies, steps k and
+ *   k + 1) for the whole sequence.
  */
-import { gateVec } from '../gpu/webgpu-program.js';
-import { seqForwardKernel, type SeqCell } from '../gpu/webgpu-seq.js';
-import { GRU_SEQ } from './seq-kernel.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
+import { eachRow, SEQ_THREADS, seqForwardKernel, type SeqCell } from '../gpu/webgpu-seq.js';
+import { seqRows } from '../seq-kernel.js';
+import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_SEQ } from './seq-kernel.js';
 
 export const GRU_SEQ_CELL: SeqCell = {
   acc: 'vec3<f32>',
@@ -22,3 +29,88 @@ export const GRU_SEQ_CELL: SeqCell = {
 };
 
 export const gruSeqWebGPU = seqForwardKernel(GRU_SEQ, () => GRU_SEQ_CELL, () => 'recurrentGruSeq');
+
+const each = eachRow;
+
+function rbCode(H: number, masked: boolean, training: boolean): string {
+  const n = seqRows(GRU_RB_SEQ_FLOATS_PER_ROW(H));
+  const R = training ? 4 * H : H;
+  return `${HELPERS}
+  var<workgroup> rcH : array<f32, ${2 * n * H}>;
+  var<workgroup> rcQ : array<f32, ${n * H}>;
+  var<workgroup> rcZ : array<f32, ${n * H}>;
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    for (var j = t; j < H; j += ${SEQ_THREADS}) {
+      ${each(n, (r) => `rcH[${r} * H + j] = state0[bb${r} * H + j];`)}
+    }
+    workgroupBarrier();
+    for (var k = 0; k < T; k++) {
+      let cur = (k % 2) * ${n} * H;
+      let nxt = ((k + 1) % 2) * ${n} * H;
+      for (var j = t; j < H; j += ${SEQ_THREADS}) {
+        ${each(n, (r) => `let x${r} = (k * B + bb${r}) * 3 * H + j;
+        var acc${r} = vec2<f32>(xp[x${r}], xp[x${r} + H]);`)}
+        for (var q = 0; q < H; q++) {
+          let u = vec2<f32>(U[q * 3 * H + j], U[q * 3 * H + H + j]);
+          ${each(n, (r) => `acc${r} += rcH[cur + ${r} * H + q] * u;`)}
+        }
+        ${each(n, (r) => `{
+          let z = rcSigmoid(acc${r}.x);
+          let rr = rcSigmoid(acc${r}.y);
+          rcZ[${r} * H + j] = z;
+          rcQ[${r} * H + j] = rr * rcH[cur + ${r} * H + j];${training ? `
+          if (b0 + ${r} < B) {
+            let w = (k * B + b0 + ${r}) * ${R};
+            result[w + H + j] = z;
+            result[w + 2 * H + j] = rr;
+          }` : ''}
+        }`)}
+      }
+      workgroupBarrier();
+      for (var j = t; j < H; j += ${SEQ_THREADS}) {
+        ${each(n, (r) => `var a${r} = xp[(k * B + bb${r}) * 3 * H + 2 * H + j];`)}
+        for (var q = 0; q < H; q++) {
+          let u = U[q * 3 * H + 2 * H + j];
+          ${each(n, (r) => `a${r} += rcQ[${r} * H + q] * u;`)}
+        }
+        ${each(n, (r) => `{
+          let cand = rcTanh(a${r});
+          let hp = rcH[cur + ${r} * H + j];
+          let z = rcZ[${r} * H + j];
+          let hn = z * hp + (1.0 - z) * cand;
+          let h = ${masked ? `hp + mask[k * B + bb${r}] * (hn - hp)` : 'hn'};
+          rcH[nxt + ${r} * H + j] = h;
+          if (b0 + ${r} < B) {
+            let w = (k * B + b0 + ${r}) * ${R};
+            result[w + j] = h;${training ? `
+            result[w + 3 * H + j] = cand;` : ''}
+          }
+        }`)}
+      }
+      workgroupBarrier();
+    }
+  }`;
+}
+
+export const gruRbSeqWebGPU: tf.KernelConfig = {
+  kernelName: GRU_RB_SEQ,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const { masked, training } = attrs as unknown as { masked: boolean; training: boolean };
+    const { xp, U } = inputs as Record<string, tf.TensorInfo>;
+    const [T, B] = xp!.shape as [number, number, number];
+    const H = U!.shape[0]!;
+    const groups = Math.ceil(B / seqRows(GRU_RB_SEQ_FLOATS_PER_ROW(H)));
+    const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : [])];
+    const R = training ? 4 * H : H;
+    const p = workgroupProgram(`recurrentGruRbSeq${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, SEQ_THREADS, rbCode(H, masked, training));
+    // uniforms as UNIFORMS: `step` carries T; the record widths are not read
+    return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
+  },
+};

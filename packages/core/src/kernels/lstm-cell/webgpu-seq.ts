@@ -12,7 +12,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
-import { SEQ_THREADS as THREADS, seqForwardKernel, type SeqCell } from '../gpu/webgpu-seq.js';
+import { eachRow, SEQ_THREADS as THREADS, seqForwardKernel, type SeqCell } from '../gpu/webgpu-seq.js';
 import { seqRows } from '../seq-kernel.js';
 import { LSTM_SEQ, LSTM_SEQ_GRAD, SEQ_GRAD_FLOATS_PER_ROW } from './seq-kernel.js';
 
@@ -34,7 +34,7 @@ export const LSTM_SEQ_CELL: SeqCell = {
 
 export const lstmSeqWebGPU = seqForwardKernel(LSTM_SEQ, () => LSTM_SEQ_CELL, () => 'recurrentLstmSeq');
 
-const each = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
+const each = eachRow;
 
 function gradCode(H: number, masked: boolean): string {
   const n = seqRows(SEQ_GRAD_FLOATS_PER_ROW(H));
