@@ -46,6 +46,18 @@ export function backwardSteps(T: number, carry0: tf.Tensor3D, step: (carry: tf.T
 }
 
 /**
+ * What {@link backwardSteps} returns, from the backward records of every step [T, B, W] that a
+ * one-dispatch backward (seq-kernel.ts) wrote at once.
+ */
+export function fromSeqBackward(all: tf.Tensor3D, columns?: { from: number; width: number }): { C: tf.Tensor3D; first: tf.Tensor2D } {
+  const [T, B, W] = all.shape;
+  return {
+    C: columns ? tf.slice(all, [0, 0, columns.from], [T, B, columns.width]) : all,
+    first: tf.reshape(tf.slice(all, [0, 0, 0], [1, B, W]), [B, W]) as tf.Tensor2D,
+  };
+}
+
+/**
  * An op's customGrad arguments `[x, ...params, save]` as the loops take them: x as time-major
  * steps X [T, B, I] and the mask as M [T, B, 1], both in processing order (flipped for `reverse`).
  */

@@ -1,9 +1,10 @@
 /**
- * The one-dispatch forward kernels of the simple RNN and the GRU, both reset forms (rnn-cell and
- * gru-cell `seq-kernel.ts`) against their composites — the per-step composites run T times — on
- * each backend that registers them (webgpu): batch sizes that fill and that do not fill a
- * workgroup's rows, H odd and wider than a workgroup's 64 threads, masks, both records, the whole
- * sequence in one program, and the ops taking them. The LSTM's: lstm-cell/seq-kernel.test.ts.
+ * The one-dispatch kernels of the simple RNN and the GRU (rnn-cell and gru-cell `seq-kernel.ts`):
+ * forwards (both GRU reset forms) and backwards (RNN, reset-after GRU) against their composites —
+ * the per-step composites run T times — on each backend that registers them (webgpu): batch
+ * sizes that fill and that do not fill a workgroup's rows, H odd and wider than a workgroup's 64
+ * threads, masks, both records, the whole sequence in one program, and the ops taking them. The
+ * LSTM's: lstm-cell/seq-kernel.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -12,10 +13,10 @@ import { mulberry32 } from '../testing/random.js';
 import './register.js';
 import { gru } from '../ops/gru.js';
 import { simpleRnn } from '../ops/simple-rnn.js';
-import { gruRbSeqComposite, gruSeqComposite, hasGruRbSeqKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq } from './gru-cell/seq-kernel.js';
-import { GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
-import { hasRnnSeqKernel, rnnSeqComposite, runRnnSeq } from './rnn-cell/seq-kernel.js';
-import { RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
+import { gruRbSeqComposite, gruSeqComposite, gruSeqGradComposite, hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq, runGruSeqGrad } from './gru-cell/seq-kernel.js';
+import { GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_GRAD_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
+import { hasRnnSeqGradKernel, hasRnnSeqKernel, rnnSeqComposite, rnnSeqGradComposite, runRnnSeq, runRnnSeqGrad } from './rnn-cell/seq-kernel.js';
+import { RNN_SEQ_GRAD_WINS_UP_TO, RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
 
 const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
   const rng = mulberry32(seed);
@@ -63,6 +64,8 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     expect(hasRnnSeqKernel(8)).toBe(backend === 'webgpu');
     expect(hasGruSeqKernel(8)).toBe(backend === 'webgpu');
     expect(hasGruRbSeqKernel(8)).toBe(backend === 'webgpu');
+    expect(hasRnnSeqGradKernel(8)).toBe(backend === 'webgpu');
+    expect(hasGruSeqGradKernel(8)).toBe(backend === 'webgpu');
   });
   if (backend !== 'webgpu') return;
   tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -70,6 +73,8 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
   it('fit one batch row of their state in a workgroup, and refuse H beyond', () => {
     expect(hasGruRbSeqKernel(1024)).toBe(true);
     expect(hasGruRbSeqKernel(1025)).toBe(false);
+    expect(hasGruSeqGradKernel(682)).toBe(true);
+    expect(hasGruSeqGradKernel(683)).toBe(false);
     expect(hasRnnSeqKernel(2048)).toBe(true);
     expect(hasRnnSeqKernel(2049)).toBe(false);
     expect(hasGruSeqKernel(2048)).toBe(true);
@@ -97,6 +102,60 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     }
   }
 
+  interface GradCase {
+    name: string;
+    uBlocks: number;
+    records: number;
+    carry: number;
+    run: (inputs: { records: tf.Tensor3D; state0: tf.Tensor3D; dH: tf.Tensor3D; UT: tf.Tensor2D; carry0: tf.Tensor3D; mask?: tf.Tensor3D }) => tf.Tensor3D;
+    composite: GradCase['run'];
+    forward: SeqCase;
+  }
+  const GRAD_CASES: GradCase[] = [
+    { name: 'RecurrentRnnSeqGrad (tanh)', uBlocks: 1, records: 2, carry: 2, run: (i) => runRnnSeqGrad(i, 'tanh'), composite: (i) => rnnSeqGradComposite(i, 'tanh'), forward: CASES[0]! },
+    { name: 'RecurrentRnnSeqGrad (relu)', uBlocks: 1, records: 2, carry: 2, run: (i) => runRnnSeqGrad(i, 'relu'), composite: (i) => rnnSeqGradComposite(i, 'relu'), forward: CASES[1]! },
+    { name: 'RecurrentGruSeqGrad', uBlocks: 3, records: 5, carry: 5, run: runGruSeqGrad, composite: gruSeqGradComposite, forward: CASES[2]! },
+  ];
+  for (const c of GRAD_CASES) {
+    // [T, B, H, masked]: as above; H 300: 2 rows per workgroup (GRU: 1)
+    for (const [T, B, H, masked] of [[5, 1, 3, false], [7, 6, 5, true], [4, 9, 70, true], [3, 3, 300, false]] as const) {
+      it(`${c.name}, T ${T}, B ${B}, H ${H}${masked ? ', masked' : ''}: the backward records of the per-step composite`, async () => {
+        const xp = t3([T, B, c.forward.xpBlocks * H], 1 + H, 1.5);
+        const U = tf.tensor2d(t3([1, H, c.uBlocks * H], 2 + H, 1 / Math.sqrt(H)).dataSync(), [H, c.uBlocks * H]);
+        const UT = tf.transpose(U);
+        const state0 = t3([1, B, H], 3 + H);
+        const rng = mulberry32(7);
+        const mask = masked ? tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]) : undefined;
+        const records = c.forward.composite({ xp, U, state0, mask }, true);
+        const dH = t3([T, B, H], 4 + H);
+        // The whole backward record "of step T" (the ops pass zeros): every column is read.
+        const carry0 = t3([1, B, c.carry * H], 5 + H);
+        const inputs = { records, state0, dH, UT, carry0, mask };
+        const got = c.run(inputs);
+        const want = c.composite(inputs);
+        expect(got.shape).toEqual([T, B, c.carry * H]);
+        const tol = tolerances(backend).gradient;
+        expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tol, atol: tol });
+        tf.dispose([xp, U, UT, state0, records, dH, carry0, got, want, ...(mask ? [mask] : [])]);
+      });
+    }
+  }
+
+  it('run the whole backward as one program', async () => {
+    const [T, B, H] = [16, 8, 32];
+    for (const [c, key] of [[GRAD_CASES[0]!, `recurrentRnnSeqGradtanh${H}`], [GRAD_CASES[2]!, `recurrentGruSeqGrad${H}`]] as const) {
+      const records = t3([T, B, c.records * H], 1);
+      const state0 = t3([1, B, H], 2);
+      const dH = t3([T, B, H], 3);
+      const UT = tf.zeros([c.uBlocks * H, H]) as tf.Tensor2D;
+      const carry0 = tf.zeros([1, B, c.carry * H]) as tf.Tensor3D;
+      const { keys, out } = await launched(() => c.run({ records, state0, dH, UT, carry0 }));
+      out.dispose();
+      expect(keys).toEqual([key]);
+      tf.dispose([records, state0, dH, UT, carry0]);
+    }
+  });
+
   it('run the whole sequence as one program', async () => {
     const [T, B, H] = [16, 8, 32];
     const state0 = t3([1, B, H], 2);
@@ -111,7 +170,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     state0.dispose();
   });
 
-  it(`ops.simpleRnn and ops.gru take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO} (reset-after) / ${GRU_RB_SEQ_WINS_UP_TO} (reset-before), in inference and training, and the paths agree`, async () => {
+  it(`ops.simpleRnn and ops.gru take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO} (reset-after) / ${GRU_RB_SEQ_WINS_UP_TO} (reset-before), the backwards up to ${RNN_SEQ_GRAD_WINS_UP_TO} / ${GRU_SEQ_GRAD_WINS_UP_TO}, and the paths agree`, async () => {
     const [B, T, I] = [3, 6, 4];
     const x = t3([B, T, I], 11);
     const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
@@ -124,7 +183,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
         ? simpleRnn(x, { kernel: w as tf.Tensor2D, recurrentKernel: U }, { mask }).sequence
         : gru(x, { kernel: w as tf.Tensor2D, recurrentKernel: U, bias }, { mask, resetAfter: cell === 'gru' }).sequence;
       const { keys: inferenceKeys, out: inference } = await launched(() => op(W));
-      // with the tape on, the op takes its training path (training records, then the per-step backward)
+      // with the tape on, the op takes its training path (training records, then the backward)
       const { keys: trainingKeys, out: value } = await launched(() => {
         const { value: v, grad } = tf.valueAndGrad((w: tf.Tensor) => tf.sum(tf.mul(op(w), inference)))(W);
         grad.dispose();
@@ -136,8 +195,8 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
       const seq = (keys: string[]) => keys.filter((k) => /^recurrent(Rnn|Gru|GruRb)Seq/.test(k));
       return [seq(inferenceKeys), seq(trainingKeys)];
     };
-    expect(await run('rnn', 8)).toEqual([['recurrentRnnSeqtanh8M'], ['recurrentRnnSeqtanh8MT']]);
-    expect(await run('gru', 8)).toEqual([['recurrentGruSeq8M'], ['recurrentGruSeq8MT']]);
+    expect(await run('rnn', 8)).toEqual([['recurrentRnnSeqtanh8M'], ['recurrentRnnSeqtanh8MT', 'recurrentRnnSeqGradtanh8M']]);
+    expect(await run('gru', 8)).toEqual([['recurrentGruSeq8M'], ['recurrentGruSeq8MT', 'recurrentGruSeqGrad8M']]);
     expect(await run('gruRb', 8)).toEqual([['recurrentGruRbSeq8M'], ['recurrentGruRbSeq8MT']]);
     expect(await run('rnn', RNN_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
     expect(await run('gru', GRU_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);

@@ -9,6 +9,14 @@
  *
  * A cell ({@link SeqCell}) gives the per-unit pieces: the accumulator's start from xp, U's values
  * for its unit, the new state before the mask (`hn`, and `cn`), and the record's fields.
+ *
+ * The one-dispatch backward ({@link seqBackwardKernel}) runs k = T − 1 … 0 the same way: each
+ * workgroup owns `n` rows, thread t units t, t + 64, … of every row, all at once (each read of
+ * dz serves them all); the part dz of each step's backward record that multiplies Uᵀ lives in
+ * workgroup memory (two copies, steps k + 1 and k); dhTot = dH[k] + dz_{k+1}·Uᵀ + keep_{k+1},
+ * then the cell ({@link SeqGradCell}) forms the step's backward record, as its per-step kernel
+ * does. What else a (row, unit) carries (keep, LSTM's dc) is read back from the thread's own
+ * output of the step before.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { seqRows } from '../seq-kernel.js';
@@ -113,6 +121,116 @@ export function seqForwardKernel(kernelName: string, cellOf: (attrs: tf.NamedAtt
       const p = workgroupProgram(`${key(attrs ?? {})}${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, SEQ_THREADS, forwardCode(cell, H, masked, training));
       // uniforms as UNIFORMS: `step` carries T; the record widths are not read
       return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
+    },
+  };
+}
+
+/** What a cell gives the one-dispatch backward ({@link seqBackwardKernel}), per unit j of row b at step k. */
+export interface SeqGradCell {
+  /** The backward record's width, and that of its leading part dz (what multiplies Uᵀ), in blocks of H. */
+  carryBlocks: number;
+  dzBlocks: number;
+  /** The block of `keep` (added to dhTot), and other blocks read back from step k + 1, by WGSL name. */
+  keepBlock: number;
+  carried: Record<string, number>;
+  /** The forward record's width in blocks of H, and whether the cell reads the state before the step (`state0` an input, then `rcPrev(b, col)`). */
+  recordBlocks: number;
+  readsPrev: boolean;
+  /** The width of a row of `state0` in blocks of H. */
+  stateBlocks: number;
+  /** WGSL statements from dhTot, m, r0 (row b's offset in `records` at step k) and the carried names. */
+  body: string;
+  /** The backward record's fields, block by block (dz first): expressions of the body's values. */
+  fields: string[];
+}
+
+function backwardCode(cell: SeqGradCell, H: number, masked: boolean): string {
+  const n = seqRows(2 * cell.dzBlocks * H);
+  // Each thread takes all its units at once (t, t + 64, …): every dz read serves all of them.
+  const per = Math.ceil(H / SEQ_THREADS);
+  const units = (line: (p: number) => string) => Array.from({ length: per }, (_, p) => line(p)).join('\n      ');
+  const cells = (line: (r: number, p: number) => string) => units((p) => each(n, (r) => line(r, p)));
+  const carried = { keep: cell.keepBlock, ...cell.carried };
+  return `${HELPERS}
+  var<workgroup> rcDz : array<f32, ${2 * n * cell.dzBlocks * H}>;
+  ${cell.readsPrev ? `fn rcPrev(k : i32, b : i32, col : i32) -> f32 {
+    let H = uniforms.units;
+    if (k == 0) { return state0[b * ${cell.stateBlocks} * H + col]; }
+    return records[((k - 1) * uniforms.batch + b) * ${cell.recordBlocks} * H + col];
+  }` : ''}
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let DZ = ${cell.dzBlocks} * H;
+    let CW = ${cell.carryBlocks} * H;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    ${units((p) => `let j${p} = min(t + ${p * SEQ_THREADS}, H - 1);`)}
+    for (var q = t; q < DZ; q += ${SEQ_THREADS}) {
+      ${each(n, (r) => `rcDz[(T % 2) * ${n} * DZ + ${r} * DZ + q] = carry0[bb${r} * CW + q];`)}
+    }
+    workgroupBarrier();
+    for (var k = T - 1; k >= 0; k--) {
+      let cur = ((k + 1) % 2) * ${n} * DZ;
+      let nxt = (k % 2) * ${n} * DZ;
+      ${cells((r, p) => `var acc${r}_${p} = 0.0;`)}
+      for (var q = 0; q < DZ; q++) {
+        ${units((p) => `let u${p} = UT[q * H + j${p}];`)}
+        ${each(n, (r) => `let d${r} = rcDz[cur + ${r} * DZ + q];`)}
+        ${cells((r, p) => `acc${r}_${p} += d${r} * u${p};`)}
+      }
+      ${cells((r, p) => `if (t + ${p * SEQ_THREADS} < H) { cell(k, b0 + ${r}, bb${r}, j${p}, acc${r}_${p}, nxt + ${r} * DZ); }`)}
+      workgroupBarrier();
+    }
+  }
+  // Step k of row b (bb: b clamped into the batch) at unit j, from dhU = dz_{k+1}·Uᵀ there: dz to
+  // the workgroup's copy at \`at\`, the backward record to \`result\` (rows in the batch only).
+  fn cell(k : i32, b0r : i32, b : i32, j : i32, dhU : f32, at : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let CW = ${cell.carryBlocks} * H;
+    ${Object.entries(carried).map(([name, block]) => `var ${name} = carry0[b * CW + ${block} * H + j];`).join('\n    ')}
+    if (k < T - 1) {
+      let p = ((k + 1) * B + b) * CW;
+      ${Object.entries(carried).map(([name, block]) => `${name} = result[p + ${block} * H + j];`).join('\n      ')}
+    }
+    let dhTot = dhU + dH[(k * B + b) * H + j] + keep;
+    let m = ${masked ? 'mask[k * B + b]' : '1.0'};
+    let r0 = (k * B + b) * ${cell.recordBlocks} * H;
+    ${cell.body.trim()}
+    ${cell.fields.slice(0, cell.dzBlocks).map((e, f) => `rcDz[at + ${f} * H + j] = ${e};`).join('\n    ')}
+    if (b0r < B) {
+      let w = (k * B + b0r) * CW;
+      ${cell.fields.map((e, f) => `result[w + ${f} * H + j] = ${e};`).join('\n      ')}
+    }
+  }`;
+}
+
+/**
+ * The backward sequence kernel of a cell on webgpu: inputs `records` [T, B, recordBlocks·H]
+ * (training records), `state0` (where the cell reads the state before a step), `dH` [T, B, H],
+ * `UT` [dzBlocks·H, H] = Uᵀ, `carry0` [1, B, carryBlocks·H] (the backward record "of step T"),
+ * `mask` with `masked`; output the backward records [T, B, carryBlocks·H] of every step.
+ */
+export function seqBackwardKernel(kernelName: string, cellOf: (attrs: tf.NamedAttrMap) => SeqGradCell, key: (attrs: tf.NamedAttrMap) => string): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { masked } = attrs as unknown as { masked: boolean };
+      const cell = cellOf(attrs ?? {});
+      const { records, UT } = inputs as Record<string, tf.TensorInfo>;
+      const [T, B] = records!.shape as [number, number, number];
+      const H = UT!.shape[1]!;
+      const groups = Math.ceil(B / seqRows(2 * cell.dzBlocks * H));
+      const names = ['records', ...(cell.readsPrev ? ['state0'] : []), 'dH', 'UT', 'carry0', ...(masked ? ['mask'] : [])];
+      const CW = cell.carryBlocks * H;
+      const p = workgroupProgram(`${key(attrs ?? {})}${H}${masked ? 'M' : ''}`, names, [T, B, CW], groups, SEQ_THREADS, backwardCode(cell, H, masked));
+      // uniforms as UNIFORMS: `step` carries T; the record widths are not read
+      return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, cell.recordBlocks * H, CW]));
     },
   };
 }

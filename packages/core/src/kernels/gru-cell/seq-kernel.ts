@@ -11,19 +11,27 @@
  * Reset-before: the same with `xp` [T, B, 3H] (x·W + b) and the reset-before records: `h`, or in
  * training `h | z | r | ĥ` (R = 4H).
  *
+ * `RecurrentGruSeqGrad`, the reset-after backward: `records` [T, B, 5H], `state0`, `dH` [T, B, H],
+ * `UT` [3H, H] = Uᵀ, `carry0` [1, B, 5H] (zeros by the ops), `mask`. Output: the backward records
+ * `da_z | da_r | dhh | keep | da_h` [T, B, 5H] of every step (`RecurrentGruCellGrad`'s), in step
+ * order.
+ *
  * The composites run the per-step composites step by step: oracle and fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps } from '../cell-sequence.js';
 import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
-import { gruCellComposite, gruRbCellComposite } from './kernel.js';
+import { gruCellComposite, gruCellGradComposite, gruRbCellComposite } from './kernel.js';
 
 export const GRU_SEQ = 'RecurrentGruSeq';
 export const GRU_RB_SEQ = 'RecurrentGruRbSeq';
+export const GRU_SEQ_GRAD = 'RecurrentGruSeqGrad';
 
 /** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1); reset-before also z and r ⊙ h. */
 export const GRU_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
 export const GRU_RB_SEQ_FLOATS_PER_ROW = (H: number) => 4 * H;
+/** Reset-after backward: [da_z, da_r, dhh] twice. */
+export const GRU_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 6 * H;
 
 export interface GruSeqInputs {
   xp: tf.Tensor3D;
@@ -65,5 +73,32 @@ export function gruRbSeqComposite({ xp, U, state0, mask }: GruSeqInputs, trainin
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => gruRbCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}
+
+export interface GruSeqGradInputs {
+  records: tf.Tensor3D;
+  state0: tf.Tensor3D;
+  dH: tf.Tensor3D;
+  UT: tf.Tensor2D;
+  carry0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+export function hasGruSeqGradKernel(H: number): boolean {
+  return hasSeqKernel(GRU_SEQ_GRAD, GRU_SEQ_GRAD_FLOATS_PER_ROW(H));
+}
+
+/** Reset-after: the backward records [T, B, 5H] of a sequence, the kernel where it runs, else step by step. */
+export function runGruSeqGrad(inputs: GruSeqGradInputs): tf.Tensor3D {
+  const { records, state0, dH, UT, carry0, mask } = inputs;
+  if (hasGruSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
+  return gruSeqGradComposite(inputs);
+}
+
+export function gruSeqGradComposite({ records, state0, dH, UT, carry0, mask }: GruSeqGradInputs): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { masked: mask !== undefined };
+    return backwardSteps(records.shape[0], carry0, (carry, k) => gruCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
   });
 }

@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { blockConstants, gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
-import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps, fromSeqBackward, projectSteps } from '../cell-sequence.js';
 import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
-import { hasGruRbSeqKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq } from './seq-kernel.js';
+import { hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq, runGruSeqGrad } from './seq-kernel.js';
 
 /**
  * The widest H for which the reset-after forward takes the one-dispatch kernel (seq-kernel.ts)
@@ -18,6 +18,14 @@ import { hasGruRbSeqKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq } from './se
  * (1.01×); B 32 × T 64 at H 64, 128, 256: 1.50× (1.03×), 0.86× (1.08×), 1.06× (1.00×).
  */
 export const GRU_SEQ_WINS_UP_TO = 64;
+
+/**
+ * The same for the reset-after backward (RecurrentGruSeqGrad). Measured at 14:33 UTC, a whole
+ * gradient (the forward one dispatch in both up to H 64), per-step ÷ one-dispatch backward,
+ * medians of 8 alternated pairs: B 8 × T 16 at H 16, 64: 1.23×, 1.09×; B 8 × T 64 at H 32, 128:
+ * 1.15×, 0.92×; B 32 × T 64 at H 64, 128, 256: 1.00×, 1.02×, 1.02×.
+ */
+export const GRU_SEQ_GRAD_WINS_UP_TO = 64;
 
 /**
  * The same for reset-before (RecurrentGruRbSeq). Measured as above at 14:32 UTC: B 8 × T 16 at
@@ -65,7 +73,10 @@ export function gruFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.Ten
   const attrs = { masked: s.M !== undefined };
   const UT = transposeOnce(s.U);
   // C [T, B, 5H]
-  const { C, first } = backwardSteps(T, tf.zeros([1, B, 5 * H]), (carry, k) => runGruCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
+  const carry0 = tf.zeros([1, B, 5 * H]) as tf.Tensor3D;
+  const { C, first } = T > 1 && H <= GRU_SEQ_GRAD_WINS_UP_TO && hasGruSeqGradKernel(H)
+    ? fromSeqBackward(runGruSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M }))
+    : backwardSteps(T, carry0, (carry, k) => runGruCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 3 * H]), UT), tf.slice(first, [0, 3 * H], [B, H]));
   const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
   const dRec = flat(tf.slice(C, [0, 0, 0], [T, B, 3 * H])); // ∂E/∂(h·U + b_h)

@@ -1,8 +1,9 @@
 /**
  * `RecurrentGruSeq` and `RecurrentGruRbSeq` on webgpu (seq-kernel.ts): a GRU's forward, every step
  * in one dispatch.
- * - Reset-after: the shared template (gpu/webgpu-seq.ts): h of each workgroup's rows in workgroup
- *   memory; per unit h·U for z, r and hh, then the cell as webgpu.ts forms it.
+ * - Reset-after: the shared templates (gpu/webgpu-seq.ts): forward h of each workgroup's rows in
+ *   workgroup memory, per unit h·U for z, r and hh, then the cell as webgpu.ts forms it; backward
+ *   [da_z, da_r, dhh] there, the step's gradients as `RecurrentGruCellGrad` (webgpu.ts).
  * - Reset-before: the candidate's product (r ⊙ h)·U_h needs r of every unit, so each step has two
  *   phases, as the per-step kernel (webgpu.ts): z and r ⊙ h of every unit into workgroup memory,
  *   a barrier, then the candidate and h; h itself in workgroup memory (two copies, steps k and
@@ -10,9 +11,9 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
-import { eachRow, SEQ_THREADS, seqForwardKernel, type SeqCell } from '../gpu/webgpu-seq.js';
+import { eachRow, SEQ_THREADS, seqBackwardKernel, seqForwardKernel, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
 import { seqRows } from '../seq-kernel.js';
-import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_SEQ } from './seq-kernel.js';
+import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_SEQ, GRU_SEQ_GRAD } from './seq-kernel.js';
 
 export const GRU_SEQ_CELL: SeqCell = {
   acc: 'vec3<f32>',
@@ -29,6 +30,26 @@ export const GRU_SEQ_CELL: SeqCell = {
 };
 
 export const gruSeqWebGPU = seqForwardKernel(GRU_SEQ, () => GRU_SEQ_CELL, () => 'recurrentGruSeq');
+
+export const GRU_SEQ_GRAD_CELL: SeqGradCell = {
+  carryBlocks: 5,
+  dzBlocks: 3,
+  keepBlock: 3,
+  carried: {},
+  recordBlocks: 5,
+  readsPrev: true,
+  stateBlocks: 1,
+  body: `let z = records[r0 + H + j];
+    let r = records[r0 + 2 * H + j];
+    let cand = records[r0 + 3 * H + j];
+    let hh = records[r0 + 4 * H + j];
+    let hp = rcPrev(k, b, j);
+    let dhN = m * dhTot;
+    let dah = dhN * (1.0 - z) * (1.0 - cand * cand);`,
+  fields: ['dhN * (hp - cand) * z * (1.0 - z)', 'dah * hh * r * (1.0 - r)', 'dah * r', 'dhN * z + (1.0 - m) * dhTot', 'dah'],
+};
+
+export const gruSeqGradWebGPU = seqBackwardKernel(GRU_SEQ_GRAD, () => GRU_SEQ_GRAD_CELL, () => 'recurrentGruSeqGrad');
 
 const each = eachRow;
 

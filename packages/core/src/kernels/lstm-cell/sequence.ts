@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
-import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps, fromSeqBackward, projectSteps } from '../cell-sequence.js';
 import { recordWidth, runLstmCell, runLstmCellGrad } from './kernel.js';
 import { hasLstmSeqGradKernel, hasLstmSeqKernel, runLstmSeq, runLstmSeqGrad } from './seq-kernel.js';
 
@@ -117,15 +117,9 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const carry0 = tf.expandDims(tf.concat([tf.zeros([B, GH]), dcLast, tf.zeros([B, H])], 1), 0) as tf.Tensor3D;
   const UT = transposeOnce(s.U);
   // C [T, B, GH]: the dz columns of every carry (kernel.ts carryWidth); first: step 0's whole carry
-  let C: tf.Tensor3D;
-  let first: tf.Tensor2D;
-  if (oneDispatch(plan, SEQ_GRAD_WINS_UP_TO) && hasLstmSeqGradKernel(H)) {
-    const all = runLstmSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M });
-    C = tf.slice(all, [0, 0, 0], [T, B, GH]);
-    first = tf.reshape(tf.slice(all, [0, 0, 0], [1, B, GH + 2 * H]), [B, GH + 2 * H]) as tf.Tensor2D;
-  } else {
-    ({ C, first } = backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH }));
-  }
+  const { C, first } = oneDispatch(plan, SEQ_GRAD_WINS_UP_TO) && hasLstmSeqGradKernel(H)
+    ? fromSeqBackward(runLstmSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M }), { from: 0, width: GH })
+    : backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH });
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
   const dc0 = tf.slice(first, [0, GH], [B, H]);
   const dZflat = tf.reshape(C, [T * B, GH]) as tf.Tensor2D;

@@ -1,21 +1,29 @@
 /**
- * `RecurrentRnnSeq`: the whole forward of a simple-RNN sequence as one kernel (seq-kernel.ts) — on
- * webgpu one dispatch for all T steps (webgpu-seq.ts), where the per-step kernels (kernel.ts) take T.
+ * `RecurrentRnnSeq` and `RecurrentRnnSeqGrad`: the whole forward, and the whole backward, of a
+ * simple-RNN sequence as one kernel each (seq-kernel.ts) — on webgpu one dispatch for all T steps
+ * (webgpu-seq.ts), where the per-step kernels (kernel.ts) take T.
  *
- * Contract: `xp` [T, B, H], `U` [H, H], `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`;
+ * Forward: `xp` [T, B, H], `U` [H, H], `state0` [1, B, H] = h0, `mask` [T, B, 1] with `masked`;
  * attrs `activation`, `training`. Output: the records [T, B, R] the per-step kernels write,
- * gathered: `h` (R = H), or in training `h | hn` (R = 2H). The composite runs the per-step
- * composite step by step: oracle and fallback.
+ * gathered: `h` (R = H), or in training `h | hn` (R = 2H).
+ *
+ * Backward: `records` [T, B, 2H], `dH` [T, B, H], `UT` [H, H] = Uᵀ, `carry0` [1, B, 2H] (zeros by
+ * the ops), `mask`; attrs `activation`, `masked`. Output: the backward records `da | keep`
+ * [T, B, 2H] of every step (`RecurrentRnnCellGrad`'s), in step order.
+ *
+ * The composites run the per-step composites step by step: oracle and fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps } from '../cell-sequence.js';
 import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
-import { rnnCellComposite, type RnnActivation } from './kernel.js';
+import { rnnCellComposite, rnnCellGradComposite, type RnnActivation } from './kernel.js';
 
 export const RNN_SEQ = 'RecurrentRnnSeq';
+export const RNN_SEQ_GRAD = 'RecurrentRnnSeqGrad';
 
-/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1). */
+/** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1); backward da twice. */
 export const RNN_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
+export const RNN_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 2 * H;
 
 export interface RnnSeqInputs {
   xp: tf.Tensor3D;
@@ -39,5 +47,31 @@ export function rnnSeqComposite({ xp, U, state0, mask }: RnnSeqInputs, activatio
   return tf.tidy(() => {
     const attrs = { activation, masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => rnnCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+  });
+}
+
+export interface RnnSeqGradInputs {
+  records: tf.Tensor3D;
+  dH: tf.Tensor3D;
+  UT: tf.Tensor2D;
+  carry0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+export function hasRnnSeqGradKernel(H: number): boolean {
+  return hasSeqKernel(RNN_SEQ_GRAD, RNN_SEQ_GRAD_FLOATS_PER_ROW(H));
+}
+
+/** The backward records [T, B, 2H] of a sequence: the kernel where it runs, else step by step. */
+export function runRnnSeqGrad(inputs: RnnSeqGradInputs, activation: RnnActivation): tf.Tensor3D {
+  const { records, dH, UT, carry0, mask } = inputs;
+  if (hasRnnSeqGradKernel(UT.shape[1])) return runSeqKernel(RNN_SEQ_GRAD, { records, dH, UT, carry0, mask }, { activation, masked: mask !== undefined });
+  return rnnSeqGradComposite(inputs, activation);
+}
+
+export function rnnSeqGradComposite({ records, dH, UT, carry0, mask }: RnnSeqGradInputs, activation: RnnActivation): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { activation, masked: mask !== undefined };
+    return backwardSteps(records.shape[0], carry0, (carry, k) => rnnCellGradComposite({ records, dH, UT, carry, mask }, { ...attrs, step: k })).C;
   });
 }

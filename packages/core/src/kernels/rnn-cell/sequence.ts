@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
-import { backwardSteps, forwardSteps, projectSteps } from '../cell-sequence.js';
+import { backwardSteps, forwardSteps, fromSeqBackward, projectSteps } from '../cell-sequence.js';
 import { runRnnCell, runRnnCellGrad, type RnnActivation } from './kernel.js';
-import { hasRnnSeqKernel, runRnnSeq } from './seq-kernel.js';
+import { hasRnnSeqGradKernel, hasRnnSeqKernel, runRnnSeq, runRnnSeqGrad } from './seq-kernel.js';
 
 /**
  * The widest H for which the forward takes the one-dispatch kernel (seq-kernel.ts) where a backend
@@ -19,6 +19,14 @@ import { hasRnnSeqKernel, runRnnSeq } from './seq-kernel.js';
  * B 32 × T 64 at H 64, 128, 256: 1.80× (0.99×), 1.17× (1.11×), 0.93× (1.11×).
  */
 export const RNN_SEQ_WINS_UP_TO = 128;
+
+/**
+ * The same for the backward (RecurrentRnnSeqGrad). Measured at 14:33 UTC, a whole gradient (the
+ * forward one dispatch in both), per-step ÷ one-dispatch backward, medians of 8 alternated pairs:
+ * B 8 × T 16 at H 16, 64: 1.07×, 1.06×; B 8 × T 64 at H 32, 128: 1.77×, 1.13×; B 32 × T 64 at
+ * H 64, 128, 256: 1.13×, 1.20×, 1.00×.
+ */
+export const RNN_SEQ_GRAD_WINS_UP_TO = 128;
 
 export interface RnnCellPlan {
   B: number;
@@ -55,7 +63,10 @@ export function rnnFusedBackward(plan: RnnCellPlan, s: RnnFusedSaved, dH: tf.Ten
   const attrs = { activation, masked: s.M !== undefined };
   const UT = transposeOnce(s.U);
   // C [T, B, 2H]
-  const { C, first } = backwardSteps(T, tf.zeros([1, B, 2 * H]), (carry, k) => runRnnCellGrad({ records: s.records, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
+  const carry0 = tf.zeros([1, B, 2 * H]) as tf.Tensor3D;
+  const { C, first } = T > 1 && H <= RNN_SEQ_GRAD_WINS_UP_TO && hasRnnSeqGradKernel(H)
+    ? fromSeqBackward(runRnnSeqGrad({ records: s.records, dH, UT, carry0, mask: s.M }, activation))
+    : backwardSteps(T, carry0, (carry, k) => runRnnCellGrad({ records: s.records, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, H]), UT), tf.slice(first, [0, H], [B, H]));
   const dA = tf.reshape(tf.slice(C, [0, 0, 0], [T, B, H]), [T * B, H]) as tf.Tensor2D;
   const hs = tf.slice(s.records, [0, 0, 0], [T, B, H]);
