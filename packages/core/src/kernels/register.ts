@@ -12,7 +12,7 @@ import { gruCellGradWasm, gruCellWasm, gruRbCellGradWasm, gruRbCellWasm } from '
 import { gruCellGradWebGL, gruCellWebGL } from './gru-cell/webgl.js';
 import { gruRbCellGradWebGL, gruRbCellWebGL } from './gru-cell/webgl-rb.js';
 import { gruCellGradWebGPU, gruCellWebGPU, gruRbCellGradWebGPU, gruRbCellWebGPU } from './gru-cell/webgpu.js';
-import { gruRbSeqWebGPU, gruSeqGradWebGPU, gruSeqWebGPU } from './gru-cell/webgpu-seq.js';
+import { gruRbSeqGradWebGPU, gruRbSeqWebGPU, gruSeqGradWebGPU, gruSeqWebGPU } from './gru-cell/webgpu-seq.js';
 import { lstmCellGradWasm, lstmCellWasm } from './lstm-cell/wasm.js';
 import { lstmCellGradWebGL, lstmCellWebGL } from './lstm-cell/webgl.js';
 import { lstmCellGradWebGPU, lstmCellWebGPU } from './lstm-cell/webgpu.js';
@@ -22,7 +22,7 @@ import { rnnCellGradWebGL, rnnCellWebGL } from './rnn-cell/webgl.js';
 import { rnnCellGradWebGPU, rnnCellWebGPU } from './rnn-cell/webgpu.js';
 import { rnnSeqGradWebGPU, rnnSeqWebGPU } from './rnn-cell/webgpu-seq.js';
 
-const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, lstmSeqWebGPU, lstmSeqGradWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, rnnSeqWebGPU, rnnSeqGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruSeqWebGPU, gruSeqGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU, gruRbSeqWebGPU, gruRbCellWebGL, gruRbCellGradWebGL];
+const KERNELS: tf.KernelConfig[] = [timeStepCpu, timeStepWasm, gatherStepsWasm, gatherStepsWebGL, lstmCellWasm, lstmCellGradWasm, lstmCellWebGL, lstmCellGradWebGL, lstmCellWebGPU, lstmCellGradWebGPU, lstmSeqWebGPU, lstmSeqGradWebGPU, rnnCellWasm, rnnCellGradWasm, rnnCellWebGL, rnnCellGradWebGL, rnnCellWebGPU, rnnCellGradWebGPU, rnnSeqWebGPU, rnnSeqGradWebGPU, gruCellWebGL, gruCellGradWebGL, gruCellWebGPU, gruCellGradWebGPU, gruSeqWebGPU, gruSeqGradWebGPU, gruCellWasm, gruCellGradWasm, gruRbCellWasm, gruRbCellGradWasm, gruRbCellWebGPU, gruRbCellGradWebGPU, gruRbSeqWebGPU, gruRbSeqGradWebGPU, gruRbCellWebGL, gruRbCellGradWebGL];
 
 for (const config of KERNELS) {
   if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);

@@ -1,6 +1,6 @@
 /**
  * The one-dispatch kernels of the simple RNN and the GRU (rnn-cell and gru-cell `seq-kernel.ts`):
- * forwards (both GRU reset forms) and backwards (RNN, reset-after GRU) against their composites —
+ * forwards and backwards (both GRU reset forms) against their composites —
  * the per-step composites run T times — on each backend that registers them (webgpu): batch
  * sizes that fill and that do not fill a workgroup's rows, H odd and wider than a workgroup's 64
  * threads, masks, both records, the whole sequence in one program, and the ops taking them. The
@@ -13,8 +13,8 @@ import { mulberry32 } from '../testing/random.js';
 import './register.js';
 import { gru } from '../ops/gru.js';
 import { simpleRnn } from '../ops/simple-rnn.js';
-import { gruRbSeqComposite, gruSeqComposite, gruSeqGradComposite, hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq, runGruSeqGrad } from './gru-cell/seq-kernel.js';
-import { GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_GRAD_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
+import { gruRbSeqComposite, gruRbSeqGradComposite, gruSeqComposite, gruSeqGradComposite, hasGruRbSeqGradKernel, hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruRbSeqGrad, runGruSeq, runGruSeqGrad } from './gru-cell/seq-kernel.js';
+import { GRU_RB_SEQ_GRAD_WINS_UP_TO, GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_GRAD_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
 import { hasRnnSeqGradKernel, hasRnnSeqKernel, rnnSeqComposite, rnnSeqGradComposite, runRnnSeq, runRnnSeqGrad } from './rnn-cell/seq-kernel.js';
 import { RNN_SEQ_GRAD_WINS_UP_TO, RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
 
@@ -66,6 +66,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     expect(hasGruRbSeqKernel(8)).toBe(backend === 'webgpu');
     expect(hasRnnSeqGradKernel(8)).toBe(backend === 'webgpu');
     expect(hasGruSeqGradKernel(8)).toBe(backend === 'webgpu');
+    expect(hasGruRbSeqGradKernel(8)).toBe(backend === 'webgpu');
   });
   if (backend !== 'webgpu') return;
   tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -115,6 +116,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     { name: 'RecurrentRnnSeqGrad (tanh)', uBlocks: 1, records: 2, carry: 2, run: (i) => runRnnSeqGrad(i, 'tanh'), composite: (i) => rnnSeqGradComposite(i, 'tanh'), forward: CASES[0]! },
     { name: 'RecurrentRnnSeqGrad (relu)', uBlocks: 1, records: 2, carry: 2, run: (i) => runRnnSeqGrad(i, 'relu'), composite: (i) => rnnSeqGradComposite(i, 'relu'), forward: CASES[1]! },
     { name: 'RecurrentGruSeqGrad', uBlocks: 3, records: 5, carry: 5, run: runGruSeqGrad, composite: gruSeqGradComposite, forward: CASES[2]! },
+    { name: 'RecurrentGruRbSeqGrad', uBlocks: 3, records: 4, carry: 4, run: runGruRbSeqGrad, composite: gruRbSeqGradComposite, forward: CASES[3]! },
   ];
   for (const c of GRAD_CASES) {
     // [T, B, H, masked]: as above; H 300: 2 rows per workgroup (GRU: 1)
@@ -143,7 +145,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
 
   it('run the whole backward as one program', async () => {
     const [T, B, H] = [16, 8, 32];
-    for (const [c, key] of [[GRAD_CASES[0]!, `recurrentRnnSeqGradtanh${H}`], [GRAD_CASES[2]!, `recurrentGruSeqGrad${H}`]] as const) {
+    for (const [c, key] of [[GRAD_CASES[0]!, `recurrentRnnSeqGradtanh${H}`], [GRAD_CASES[2]!, `recurrentGruSeqGrad${H}`], [GRAD_CASES[3]!, `recurrentGruRbSeqGrad${H}`]] as const) {
       const records = t3([T, B, c.records * H], 1);
       const state0 = t3([1, B, H], 2);
       const dH = t3([T, B, H], 3);
@@ -170,7 +172,7 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     state0.dispose();
   });
 
-  it(`ops.simpleRnn and ops.gru take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO} (reset-after) / ${GRU_RB_SEQ_WINS_UP_TO} (reset-before), the backwards up to ${RNN_SEQ_GRAD_WINS_UP_TO} / ${GRU_SEQ_GRAD_WINS_UP_TO}, and the paths agree`, async () => {
+  it(`ops.simpleRnn and ops.gru take them up to H = ${RNN_SEQ_WINS_UP_TO} / ${GRU_SEQ_WINS_UP_TO} (reset-after) / ${GRU_RB_SEQ_WINS_UP_TO} (reset-before), the backwards up to ${RNN_SEQ_GRAD_WINS_UP_TO} / ${GRU_SEQ_GRAD_WINS_UP_TO} / ${GRU_RB_SEQ_GRAD_WINS_UP_TO}, and the paths agree`, async () => {
     const [B, T, I] = [3, 6, 4];
     const x = t3([B, T, I], 11);
     const mask = tf.tensor2d([1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [B, T]);
@@ -197,10 +199,12 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
     };
     expect(await run('rnn', 8)).toEqual([['recurrentRnnSeqtanh8M'], ['recurrentRnnSeqtanh8MT', 'recurrentRnnSeqGradtanh8M']]);
     expect(await run('gru', 8)).toEqual([['recurrentGruSeq8M'], ['recurrentGruSeq8MT', 'recurrentGruSeqGrad8M']]);
-    expect(await run('gruRb', 8)).toEqual([['recurrentGruRbSeq8M'], ['recurrentGruRbSeq8MT']]);
+    expect(await run('gruRb', 8)).toEqual([['recurrentGruRbSeq8M'], ['recurrentGruRbSeq8MT', 'recurrentGruRbSeqGrad8M']]);
     expect(await run('rnn', RNN_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
     expect(await run('gru', GRU_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
-    expect(await run('gruRb', GRU_RB_SEQ_WINS_UP_TO + 1)).toEqual([[], []]);
+    const H1 = GRU_RB_SEQ_WINS_UP_TO + 1; // reset-before: the backward in one dispatch further than the forward
+    expect(await run('gruRb', H1)).toEqual([[], [`recurrentGruRbSeqGrad${H1}M`]]);
+    expect(await run('gruRb', GRU_RB_SEQ_GRAD_WINS_UP_TO + 1)).toEqual([[], []]);
     tf.dispose([x, mask]);
   });
 });

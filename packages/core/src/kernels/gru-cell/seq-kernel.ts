@@ -14,24 +14,28 @@
  * `RecurrentGruSeqGrad`, the reset-after backward: `records` [T, B, 5H], `state0`, `dH` [T, B, H],
  * `UT` [3H, H] = Uᵀ, `carry0` [1, B, 5H] (zeros by the ops), `mask`. Output: the backward records
  * `da_z | da_r | dhh | keep | da_h` [T, B, 5H] of every step (`RecurrentGruCellGrad`'s), in step
- * order.
+ * order. `RecurrentGruRbSeqGrad`, the reset-before backward: the same with `records` [T, B, 4H] and the
+ * reset-before backward records `da_z | da_r | e | da_h` [T, B, 4H].
  *
  * The composites run the per-step composites step by step: oracle and fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
 import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
-import { gruCellComposite, gruCellGradComposite, gruRbCellComposite } from './kernel.js';
+import { gruCellComposite, gruCellGradComposite, gruRbCellComposite, gruRbCellGradComposite } from './kernel.js';
 
 export const GRU_SEQ = 'RecurrentGruSeq';
 export const GRU_RB_SEQ = 'RecurrentGruRbSeq';
 export const GRU_SEQ_GRAD = 'RecurrentGruSeqGrad';
+export const GRU_RB_SEQ_GRAD = 'RecurrentGruRbSeqGrad';
 
 /** Floats of workgroup memory per batch row on webgpu: h twice (steps k and k + 1); reset-before also z and r ⊙ h. */
 export const GRU_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
 export const GRU_RB_SEQ_FLOATS_PER_ROW = (H: number) => 4 * H;
 /** Reset-after backward: [da_z, da_r, dhh] twice. */
 export const GRU_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 6 * H;
+/** Reset-before backward: [da_z, da_r] twice, da_h and dhTot. */
+export const GRU_RB_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 6 * H;
 
 export interface GruSeqInputs {
   xp: tf.Tensor3D;
@@ -100,5 +104,23 @@ export function gruSeqGradComposite({ records, state0, dH, UT, carry0, mask }: G
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined };
     return backwardSteps(records.shape[0], carry0, (carry, k) => gruCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
+  });
+}
+
+export function hasGruRbSeqGradKernel(H: number): boolean {
+  return hasSeqKernel(GRU_RB_SEQ_GRAD, GRU_RB_SEQ_GRAD_FLOATS_PER_ROW(H));
+}
+
+/** Reset-before: the backward records [T, B, 4H] of a sequence, the kernel where it runs, else step by step. */
+export function runGruRbSeqGrad(inputs: GruSeqGradInputs): tf.Tensor3D {
+  const { records, state0, dH, UT, carry0, mask } = inputs;
+  if (hasGruRbSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_RB_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
+  return gruRbSeqGradComposite(inputs);
+}
+
+export function gruRbSeqGradComposite({ records, state0, dH, UT, carry0, mask }: GruSeqGradInputs): tf.Tensor3D {
+  return tf.tidy(() => {
+    const attrs = { masked: mask !== undefined };
+    return backwardSteps(records.shape[0], carry0, (carry, k) => gruRbCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
   });
 }

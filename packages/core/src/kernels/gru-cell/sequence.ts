@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { blockConstants, gradsAgainst, shiftIn, transposeOnce } from '../../ops/internal/math.js';
 import { backwardSteps, forwardSteps, fromSeqBackward, projectSteps } from '../cell-sequence.js';
 import { runGruCell, runGruCellGrad, runGruRbCell, runGruRbCellGrad } from './kernel.js';
-import { hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruSeq, runGruSeqGrad } from './seq-kernel.js';
+import { hasGruRbSeqGradKernel, hasGruRbSeqKernel, hasGruSeqGradKernel, hasGruSeqKernel, runGruRbSeq, runGruRbSeqGrad, runGruSeq, runGruSeqGrad } from './seq-kernel.js';
 
 /**
  * The widest H for which the reset-after forward takes the one-dispatch kernel (seq-kernel.ts)
@@ -33,6 +33,14 @@ export const GRU_SEQ_GRAD_WINS_UP_TO = 64;
  * B 32 × T 64 at H 64, 128, 256: 1.43× (1.29×), 0.84× (1.03×), 0.96× (1.05×).
  */
 export const GRU_RB_SEQ_WINS_UP_TO = 64;
+
+/**
+ * The same for the reset-before backward (RecurrentGruRbSeqGrad). Measured at 14:45 UTC, a whole
+ * gradient, per-step ÷ one-dispatch backward, medians of 8 alternated pairs: B 8 × T 16 at H 16,
+ * 64: 1.24×, 1.14×; B 8 × T 64 at H 32, 128: 1.98×, 1.19×; B 32 × T 64 at H 64, 128, 256: 1.16×,
+ * 1.08×, 0.95×.
+ */
+export const GRU_RB_SEQ_GRAD_WINS_UP_TO = 128;
 
 export interface GruCellPlan {
   B: number;
@@ -109,7 +117,10 @@ export function gruRbFusedBackward(plan: GruCellPlan, s: GruFusedSaved, dH: tf.T
   const attrs = { masked: s.M !== undefined };
   const UT = transposeOnce(s.U);
   // C [T, B, 4H]
-  const { C, first } = backwardSteps(T, tf.zeros([1, B, 4 * H]), (carry, k) => runGruRbCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
+  const carry0 = tf.zeros([1, B, 4 * H]) as tf.Tensor3D;
+  const { C, first } = T > 1 && H <= GRU_RB_SEQ_GRAD_WINS_UP_TO && hasGruRbSeqGradKernel(H)
+    ? fromSeqBackward(runGruRbSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M }))
+    : backwardSteps(T, carry0, (carry, k) => runGruRbCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M }, { ...attrs, step: k }));
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, 2 * H]), tf.slice(UT, [0, 0], [2 * H, H])), tf.slice(first, [0, 2 * H], [B, H]));
   const flat = (t: tf.Tensor) => tf.reshape(t, [T * B, -1]) as tf.Tensor2D;
   const dzr = flat(tf.slice(C, [0, 0, 0], [T, B, 2 * H]));

@@ -5,15 +5,17 @@
  *   workgroup memory, per unit h·U for z, r and hh, then the cell as webgpu.ts forms it; backward
  *   [da_z, da_r, dhh] there, the step's gradients as `RecurrentGruCellGrad` (webgpu.ts).
  * - Reset-before: the candidate's product (r ⊙ h)·U_h needs r of every unit, so each step has two
- *   phases, as the per-step kernel (webgpu.ts): z and r ⊙ h of every unit into workgroup memory,
- *   a barrier, then the candidate and h; h itself in workgroup memory (two copies, steps k and
- *   k + 1) for the whole sequence.
+ *   phases, as the per-step kernels (webgpu.ts). Forward: z and r ⊙ h of every unit into
+ *   workgroup memory, a barrier, then the candidate and h; h itself in workgroup memory (two
+ *   copies, steps k and k + 1) for the whole sequence. Backward: dhTot (from [da_z, da_r] of step
+ *   k + 1, two copies in workgroup memory) and da_h of every unit, a barrier, then dq = da_h·U_hᵀ,
+ *   da_r and e; e of a (row, unit) is read back from the thread's own output of the step before.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
 import { eachRow, SEQ_THREADS, seqBackwardKernel, seqForwardKernel, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
 import { seqRows } from '../seq-kernel.js';
-import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_SEQ, GRU_SEQ_GRAD } from './seq-kernel.js';
+import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_RB_SEQ_GRAD, GRU_RB_SEQ_GRAD_FLOATS_PER_ROW, GRU_SEQ, GRU_SEQ_GRAD } from './seq-kernel.js';
 
 export const GRU_SEQ_CELL: SeqCell = {
   acc: 'vec3<f32>',
@@ -133,5 +135,99 @@ export const gruRbSeqWebGPU: tf.KernelConfig = {
     const p = workgroupProgram(`recurrentGruRbSeq${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, SEQ_THREADS, rbCode(H, masked, training));
     // uniforms as UNIFORMS: `step` carries T; the record widths are not read
     return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, R, R]));
+  },
+};
+
+function rbGradCode(H: number, masked: boolean): string {
+  const n = seqRows(GRU_RB_SEQ_GRAD_FLOATS_PER_ROW(H));
+  const m = (r: number) => (masked ? `mask[k * B + bb${r}]` : '1.0');
+  return `${HELPERS}
+  var<workgroup> rcDzr : array<f32, ${2 * n * 2 * H}>;
+  var<workgroup> rcDah : array<f32, ${n * H}>;
+  var<workgroup> rcDh : array<f32, ${n * H}>;
+  fn rcPrev(k : i32, b : i32, j : i32) -> f32 {
+    let H = uniforms.units;
+    if (k == 0) { return state0[b * H + j]; }
+    return records[((k - 1) * uniforms.batch + b) * 4 * H + j];
+  }
+  fn main(index : i32) {
+    let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    for (var q = t; q < 2 * H; q += ${SEQ_THREADS}) {
+      ${each(n, (r) => `rcDzr[(T % 2) * ${n} * 2 * H + ${r} * 2 * H + q] = carry0[bb${r} * 4 * H + q];`)}
+    }
+    workgroupBarrier();
+    for (var k = T - 1; k >= 0; k--) {
+      let cur = ((k + 1) % 2) * ${n} * 2 * H;
+      let nxt = (k % 2) * ${n} * 2 * H;
+      for (var j = t; j < H; j += ${SEQ_THREADS}) {
+        ${each(n, (r) => `var e${r} = carry0[bb${r} * 4 * H + 2 * H + j];
+        if (k < T - 1) { e${r} = result[((k + 1) * B + bb${r}) * 4 * H + 2 * H + j]; }
+        var dh${r} = dH[(k * B + bb${r}) * H + j] + e${r};`)}
+        for (var q = 0; q < 2 * H; q++) {
+          let u = UT[q * H + j];
+          ${each(n, (r) => `dh${r} += rcDzr[cur + ${r} * 2 * H + q] * u;`)}
+        }
+        ${each(n, (r) => `{
+          let r0 = (k * B + bb${r}) * 4 * H;
+          let z = records[r0 + H + j];
+          let cand = records[r0 + 3 * H + j];
+          let dhN = ${m(r)} * dh${r};
+          let dah = dhN * (1.0 - z) * (1.0 - cand * cand);
+          let daz = dhN * (rcPrev(k, bb${r}, j) - cand) * z * (1.0 - z);
+          rcDah[${r} * H + j] = dah;
+          rcDh[${r} * H + j] = dh${r};
+          rcDzr[nxt + ${r} * 2 * H + j] = daz;
+          if (b0 + ${r} < B) {
+            let w = (k * B + b0 + ${r}) * 4 * H;
+            result[w + j] = daz;
+            result[w + 3 * H + j] = dah;
+          }
+        }`)}
+      }
+      workgroupBarrier();
+      for (var j = t; j < H; j += ${SEQ_THREADS}) {
+        ${each(n, (r) => `var dq${r} = 0.0;`)}
+        for (var q = 0; q < H; q++) {
+          let u = UT[(2 * H + q) * H + j];
+          ${each(n, (r) => `dq${r} += rcDah[${r} * H + q] * u;`)}
+        }
+        ${each(n, (r) => `{
+          let r0 = (k * B + bb${r}) * 4 * H;
+          let z = records[r0 + H + j];
+          let rr = records[r0 + 2 * H + j];
+          let dhTot = rcDh[${r} * H + j];
+          let m = ${m(r)};
+          let dar = dq${r} * rcPrev(k, bb${r}, j) * rr * (1.0 - rr);
+          rcDzr[nxt + ${r} * 2 * H + H + j] = dar;
+          if (b0 + ${r} < B) {
+            let w = (k * B + b0 + ${r}) * 4 * H;
+            result[w + H + j] = dar;
+            result[w + 2 * H + j] = dq${r} * rr + m * dhTot * z + (1.0 - m) * dhTot;
+          }
+        }`)}
+      }
+      workgroupBarrier();
+    }
+  }`;
+}
+
+export const gruRbSeqGradWebGPU: tf.KernelConfig = {
+  kernelName: GRU_RB_SEQ_GRAD,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const { masked } = attrs as unknown as { masked: boolean };
+    const { records, UT } = inputs as Record<string, tf.TensorInfo>;
+    const [T, B] = records!.shape as [number, number, number];
+    const H = UT!.shape[1]!;
+    const groups = Math.ceil(B / seqRows(GRU_RB_SEQ_GRAD_FLOATS_PER_ROW(H)));
+    const names = ['records', 'state0', 'dH', 'UT', 'carry0', ...(masked ? ['mask'] : [])];
+    const p = workgroupProgram(`recurrentGruRbSeqGrad${H}${masked ? 'M' : ''}`, names, [T, B, 4 * H], groups, SEQ_THREADS, rbGradCode(H, masked));
+    // uniforms as UNIFORMS: `step` carries T; the record widths are not read
+    return (backend as WebGPUBackendLike).runWebGPUProgram(p, names.map((n) => inputs[n] as tf.TensorInfo), 'float32', ints([T, H, B, 4 * H, 4 * H]));
   },
 };
