@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends, tolerances } from '../testing/index.js';
-import { mulberry32 } from '../testing/random.js';
+import { mulberry32, uniformValues } from '../testing/random.js';
+import { webgpuShaders } from './gpu/launches.js';
 import './register.js';
 import { gru } from '../ops/gru.js';
 import { simpleRnn } from '../ops/simple-rnn.js';
@@ -18,28 +19,8 @@ import { GRU_RB_SEQ_GRAD_WINS_UP_TO, GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_GRAD_WINS_UP
 import { hasRnnSeqGradKernel, hasRnnSeqKernel, rnnSeqComposite, rnnSeqGradComposite, runRnnSeq, runRnnSeqGrad } from './rnn-cell/seq-kernel.js';
 import { RNN_SEQ_GRAD_WINS_UP_TO, RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
 
-const t3 = (shape: [number, number, number], seed: number, scale = 1) => {
-  const rng = mulberry32(seed);
-  return tf.tensor3d(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => scale * (rng() * 2 - 1)), shape);
-};
-
-/** The shader keys of the webgpu programs `run` launches, and what it returned (awaited). */
-async function launched<R extends tf.Tensor>(run: () => R): Promise<{ keys: string[]; out: R }> {
-  const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
-  const original = gpu.runWebGPUProgram;
-  const keys: string[] = [];
-  gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
-    keys.push((args[0] as { shaderKey: string }).shaderKey);
-    return original.apply(this, args);
-  };
-  try {
-    const out = run();
-    await out.data();
-    return { keys, out };
-  } finally {
-    gpu.runWebGPUProgram = original;
-  }
-}
+const t3 = (shape: [number, number, number], seed: number, scale = 1) => tf.tensor3d(uniformValues(shape[0] * shape[1] * shape[2], seed, scale), shape);
+const launched = webgpuShaders;
 
 interface SeqCase {
   name: string;

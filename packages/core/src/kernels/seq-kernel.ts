@@ -10,6 +10,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasKernels } from './cell-kernel.js';
 
+/** A forward sequence kernel's inputs: the input projection xp [T, B, ·], U, state0 [1, B, ·] and the mask [T, B, 1]. */
+export interface SeqInputs {
+  xp: tf.Tensor3D;
+  U: tf.Tensor2D;
+  state0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
+/**
+ * A backward sequence kernel's inputs: the training records [T, B, ·], state0, dH [T, B, H],
+ * UT = Uᵀ, carry0 [1, B, ·] (the backward record "of step T") and the mask.
+ */
+export interface SeqGradInputs {
+  records: tf.Tensor3D;
+  state0: tf.Tensor3D;
+  dH: tf.Tensor3D;
+  UT: tf.Tensor2D;
+  carry0: tf.Tensor3D;
+  mask?: tf.Tensor3D;
+}
+
 /** The workgroup memory every webgpu adapter offers (maxComputeWorkgroupStorageSize ≥ 16 KiB), in floats. */
 export const SEQ_WORKGROUP_FLOATS = 4096;
 

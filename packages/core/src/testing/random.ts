@@ -29,6 +29,12 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
+/** `length` independent uniform samples in [−scale, scale), as float32 (tensor data). */
+export function uniformValues(length: number, seed: number, scale = 1): Float32Array {
+  const rng = mulberry32(seed);
+  return Float32Array.from({ length }, () => scale * (rng() * 2 - 1));
+}
+
 /**
  * One standard normal sample by Box–Muller: z = √(−2 ln u₁) · cos(2π u₂), u₁ ∈ (0, 1].
  * The sine partner is discarded, which keeps the sampler stateless (two uniforms per sample).

@@ -1,5 +1,5 @@
 /**
- * Test helper: GPU programs launched per time step by a recurrent op, ours (the step kernels'
+ * Test helpers: the webgpu programs a call launches ({@link webgpuShaders}); GPU programs launched per time step by a recurrent op, ours (the step kernels'
  * programs) and all others, from the difference between a 12-step and a 4-step run — fixed
  * per-call work cancels, per-step work remains. Every program goes through the backend's one
  * program runner, which this wraps for the duration of the count.
@@ -68,5 +68,23 @@ export async function expectLaunchesPerStep(backend: string, perStep: number | {
   for (const { training, ours, others } of await countLaunches(backend, make)) {
     expect(ours, `our programs per step (training: ${training})`).toBe(training ? forward + backward : forward);
     expect(others, `other programs per step (training: ${training})`).toBeLessThan(1);
+  }
+}
+
+/** The shader keys of the webgpu programs `run` launches, in order, and what it returned (awaited). */
+export async function webgpuShaders<R extends tf.Tensor>(run: () => R): Promise<{ keys: string[]; out: R }> {
+  const gpu = tf.backend() as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown };
+  const original = gpu.runWebGPUProgram;
+  const keys: string[] = [];
+  gpu.runWebGPUProgram = function (this: unknown, ...args: unknown[]) {
+    keys.push((args[0] as { shaderKey: string }).shaderKey);
+    return original.apply(this, args);
+  };
+  try {
+    const out = run();
+    await out.data();
+    return { keys, out };
+  } finally {
+    gpu.runWebGPUProgram = original;
   }
 }

@@ -48,6 +48,16 @@ export const seqFloatsPerRow = (cell: Pick<SeqCell, 'carriesC'>, H: number) => (
 export const eachRow = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
 const each = eachRow;
 
+/** The start of a seq kernel's \`main\`: H, B, T (the step count), the workgroup's first row b0, the thread t, and the n rows clamped into the batch (bb0, bb1, …). */
+export function seqMainStart(n: number): string {
+  return `let H = uniforms.units;
+    let B = uniforms.batch;
+    let T = uniforms.step;
+    let b0 = i32(workgroupId.x) * ${n};
+    let t = i32(localId.x);
+    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}`;
+}
+
 function forwardCode(cell: SeqCell, H: number, masked: boolean, training: boolean): string {
   const n = seqRows(seqFloatsPerRow(cell, H));
   const fields = cell.record(training);
@@ -56,12 +66,7 @@ function forwardCode(cell: SeqCell, H: number, masked: boolean, training: boolea
   var<workgroup> rcH : array<f32, ${2 * n * H}>;
   ${cell.carriesC ? `var<workgroup> rcC : array<f32, ${n * H}>;` : ''}
   fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let T = uniforms.step;
-    let b0 = i32(workgroupId.x) * ${n};
-    let t = i32(localId.x);
-    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    ${seqMainStart(n)}
     for (var j = t; j < H; j += ${SEQ_THREADS}) {
       ${each(n, (r) => `rcH[${r} * H + j] = state0[bb${r} * ${S} * H + j];${cell.carriesC ? `
       rcC[${r} * H + j] = state0[bb${r} * 2 * H + H + j];` : ''}`)}
@@ -159,14 +164,9 @@ function backwardCode(cell: SeqGradCell, H: number, masked: boolean): string {
     return records[((k - 1) * uniforms.batch + b) * ${cell.recordBlocks} * H + col];
   }` : ''}
   fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let T = uniforms.step;
+    ${seqMainStart(n)}
     let DZ = ${cell.dzBlocks} * H;
     let CW = ${cell.carryBlocks} * H;
-    let b0 = i32(workgroupId.x) * ${n};
-    let t = i32(localId.x);
-    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
     ${units((p) => `let j${p} = min(t + ${p * SEQ_THREADS}, H - 1);`)}
     for (var q = t; q < DZ; q += ${SEQ_THREADS}) {
       ${each(n, (r) => `rcDz[(T % 2) * ${n} * DZ + ${r} * DZ + q] = carry0[bb${r} * CW + q];`)}

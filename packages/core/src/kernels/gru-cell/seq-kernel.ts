@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { gruCellComposite, gruCellGradComposite, gruRbCellComposite, gruRbCellGradComposite } from './kernel.js';
 
 export const GRU_SEQ = 'RecurrentGruSeq';
@@ -37,25 +37,18 @@ export const GRU_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 6 * H;
 /** Reset-before backward: [da_z, da_r] twice, da_h and dhTot. */
 export const GRU_RB_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 6 * H;
 
-export interface GruSeqInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
-
 export function hasGruSeqKernel(H: number): boolean {
   return hasSeqKernel(GRU_SEQ, GRU_SEQ_FLOATS_PER_ROW(H));
 }
 
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
-export function runGruSeq(inputs: GruSeqInputs, training = false): tf.Tensor3D {
+export function runGruSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
   if (hasGruSeqKernel(U.shape[0])) return runSeqKernel(GRU_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
   return gruSeqComposite(inputs, training);
 }
 
-export function gruSeqComposite({ xp, U, state0, mask }: GruSeqInputs, training = false): tf.Tensor3D {
+export function gruSeqComposite({ xp, U, state0, mask }: SeqInputs, training = false): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => gruCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
@@ -67,26 +60,17 @@ export function hasGruRbSeqKernel(H: number): boolean {
 }
 
 /** Reset-before: the records [T, B, R] of a forward pass, the kernel where it runs, else step by step. */
-export function runGruRbSeq(inputs: GruSeqInputs, training = false): tf.Tensor3D {
+export function runGruRbSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
   if (hasGruRbSeqKernel(U.shape[0])) return runSeqKernel(GRU_RB_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
   return gruRbSeqComposite(inputs, training);
 }
 
-export function gruRbSeqComposite({ xp, U, state0, mask }: GruSeqInputs, training = false): tf.Tensor3D {
+export function gruRbSeqComposite({ xp, U, state0, mask }: SeqInputs, training = false): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => gruRbCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
   });
-}
-
-export interface GruSeqGradInputs {
-  records: tf.Tensor3D;
-  state0: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
 }
 
 export function hasGruSeqGradKernel(H: number): boolean {
@@ -94,13 +78,13 @@ export function hasGruSeqGradKernel(H: number): boolean {
 }
 
 /** Reset-after: the backward records [T, B, 5H] of a sequence, the kernel where it runs, else step by step. */
-export function runGruSeqGrad(inputs: GruSeqGradInputs): tf.Tensor3D {
+export function runGruSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
   if (hasGruSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
   return gruSeqGradComposite(inputs);
 }
 
-export function gruSeqGradComposite({ records, state0, dH, UT, carry0, mask }: GruSeqGradInputs): tf.Tensor3D {
+export function gruSeqGradComposite({ records, state0, dH, UT, carry0, mask }: SeqGradInputs): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined };
     return backwardSteps(records.shape[0], carry0, (carry, k) => gruCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
@@ -112,13 +96,13 @@ export function hasGruRbSeqGradKernel(H: number): boolean {
 }
 
 /** Reset-before: the backward records [T, B, 4H] of a sequence, the kernel where it runs, else step by step. */
-export function runGruRbSeqGrad(inputs: GruSeqGradInputs): tf.Tensor3D {
+export function runGruRbSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
   if (hasGruRbSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_RB_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
   return gruRbSeqGradComposite(inputs);
 }
 
-export function gruRbSeqGradComposite({ records, state0, dH, UT, carry0, mask }: GruSeqGradInputs): tf.Tensor3D {
+export function gruRbSeqGradComposite({ records, state0, dH, UT, carry0, mask }: SeqGradInputs): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { masked: mask !== undefined };
     return backwardSteps(records.shape[0], carry0, (carry, k) => gruRbCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;

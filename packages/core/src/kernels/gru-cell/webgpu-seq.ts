@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from '../gpu/webgpu-program.js';
-import { eachRow, SEQ_THREADS, seqBackwardKernel, seqForwardKernel, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
+import { eachRow, SEQ_THREADS, seqBackwardKernel, seqForwardKernel, seqMainStart, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
 import { seqRows } from '../seq-kernel.js';
 import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_RB_SEQ_GRAD, GRU_RB_SEQ_GRAD_FLOATS_PER_ROW, GRU_SEQ, GRU_SEQ_GRAD } from './seq-kernel.js';
 
@@ -63,12 +63,7 @@ function rbCode(H: number, masked: boolean, training: boolean): string {
   var<workgroup> rcQ : array<f32, ${n * H}>;
   var<workgroup> rcZ : array<f32, ${n * H}>;
   fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let T = uniforms.step;
-    let b0 = i32(workgroupId.x) * ${n};
-    let t = i32(localId.x);
-    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    ${seqMainStart(n)}
     for (var j = t; j < H; j += ${SEQ_THREADS}) {
       ${each(n, (r) => `rcH[${r} * H + j] = state0[bb${r} * H + j];`)}
     }
@@ -151,12 +146,7 @@ function rbGradCode(H: number, masked: boolean): string {
     return records[((k - 1) * uniforms.batch + b) * 4 * H + j];
   }
   fn main(index : i32) {
-    let H = uniforms.units;
-    let B = uniforms.batch;
-    let T = uniforms.step;
-    let b0 = i32(workgroupId.x) * ${n};
-    let t = i32(localId.x);
-    ${each(n, (r) => `let bb${r} = min(b0 + ${r}, B - 1);`)}
+    ${seqMainStart(n)}
     for (var q = t; q < 2 * H; q += ${SEQ_THREADS}) {
       ${each(n, (r) => `rcDzr[(T % 2) * ${n} * 2 * H + ${r} * 2 * H + q] = carry0[bb${r} * 4 * H + q];`)}
     }

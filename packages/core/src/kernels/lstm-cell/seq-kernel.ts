@@ -18,18 +18,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { lstmCellComposite, lstmCellGradComposite } from './kernel.js';
 
 export const LSTM_SEQ = 'RecurrentLstmSeq';
 export const LSTM_SEQ_GRAD = 'RecurrentLstmSeqGrad';
-
-export interface LstmSeqInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
 
 /** Floats of workgroup memory the webgpu kernels give each batch row: forward h twice (steps k and k + 1) and c; backward dz twice (steps k + 1 and k). */
 export const SEQ_FLOATS_PER_ROW = (H: number) => 3 * H;
@@ -41,26 +34,17 @@ export function hasLstmSeqKernel(H: number): boolean {
 }
 
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
-export function runLstmSeq(inputs: LstmSeqInputs, training = false): tf.Tensor3D {
+export function runLstmSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
   if (hasLstmSeqKernel(U.shape[0])) return runSeqKernel(LSTM_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
   return lstmSeqComposite(inputs, training);
 }
 
-export function lstmSeqComposite({ xp, U, state0, mask }: LstmSeqInputs, training = false): tf.Tensor3D {
+export function lstmSeqComposite({ xp, U, state0, mask }: SeqInputs, training = false): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { coupled: false, peephole: false, masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => lstmCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
   });
-}
-
-export interface LstmSeqGradInputs {
-  records: tf.Tensor3D;
-  state0: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
 }
 
 /** Whether the active backend runs the one-dispatch backward for H units (one batch row at least must fit). */
@@ -69,13 +53,13 @@ export function hasLstmSeqGradKernel(H: number): boolean {
 }
 
 /** The backward records [T, B, 6H] of a sequence: the kernel where it runs, else step by step. */
-export function runLstmSeqGrad(inputs: LstmSeqGradInputs): tf.Tensor3D {
+export function runLstmSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
   if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqKernel(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
   return lstmSeqGradComposite(inputs);
 }
 
-export function lstmSeqGradComposite({ records, state0, dH, UT, carry0, mask }: LstmSeqGradInputs): tf.Tensor3D {
+export function lstmSeqGradComposite({ records, state0, dH, UT, carry0, mask }: SeqGradInputs): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { coupled: false, peephole: false, masked: mask !== undefined };
     return backwardSteps(records.shape[0], carry0, (carry, k) => lstmCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;

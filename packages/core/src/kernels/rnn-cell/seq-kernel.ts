@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { rnnCellComposite, rnnCellGradComposite, type RnnActivation } from './kernel.js';
 
 export const RNN_SEQ = 'RecurrentRnnSeq';
@@ -25,37 +25,22 @@ export const RNN_SEQ_GRAD = 'RecurrentRnnSeqGrad';
 export const RNN_SEQ_FLOATS_PER_ROW = (H: number) => 2 * H;
 export const RNN_SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 2 * H;
 
-export interface RnnSeqInputs {
-  xp: tf.Tensor3D;
-  U: tf.Tensor2D;
-  state0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
-}
-
 export function hasRnnSeqKernel(H: number): boolean {
   return hasSeqKernel(RNN_SEQ, RNN_SEQ_FLOATS_PER_ROW(H));
 }
 
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
-export function runRnnSeq(inputs: RnnSeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
+export function runRnnSeq(inputs: SeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
   if (hasRnnSeqKernel(U.shape[0])) return runSeqKernel(RNN_SEQ, { xp, U, state0, mask }, { activation, masked: mask !== undefined, training });
   return rnnSeqComposite(inputs, activation, training);
 }
 
-export function rnnSeqComposite({ xp, U, state0, mask }: RnnSeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
+export function rnnSeqComposite({ xp, U, state0, mask }: SeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { activation, masked: mask !== undefined, training };
     return forwardSteps(xp.shape[0], state0, (state, k) => rnnCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
   });
-}
-
-export interface RnnSeqGradInputs {
-  records: tf.Tensor3D;
-  dH: tf.Tensor3D;
-  UT: tf.Tensor2D;
-  carry0: tf.Tensor3D;
-  mask?: tf.Tensor3D;
 }
 
 export function hasRnnSeqGradKernel(H: number): boolean {
@@ -63,13 +48,13 @@ export function hasRnnSeqGradKernel(H: number): boolean {
 }
 
 /** The backward records [T, B, 2H] of a sequence: the kernel where it runs, else step by step. */
-export function runRnnSeqGrad(inputs: RnnSeqGradInputs, activation: RnnActivation): tf.Tensor3D {
+export function runRnnSeqGrad(inputs: Omit<SeqGradInputs, 'state0'>, activation: RnnActivation): tf.Tensor3D {
   const { records, dH, UT, carry0, mask } = inputs;
   if (hasRnnSeqGradKernel(UT.shape[1])) return runSeqKernel(RNN_SEQ_GRAD, { records, dH, UT, carry0, mask }, { activation, masked: mask !== undefined });
   return rnnSeqGradComposite(inputs, activation);
 }
 
-export function rnnSeqGradComposite({ records, dH, UT, carry0, mask }: RnnSeqGradInputs, activation: RnnActivation): tf.Tensor3D {
+export function rnnSeqGradComposite({ records, dH, UT, carry0, mask }: Omit<SeqGradInputs, 'state0'>, activation: RnnActivation): tf.Tensor3D {
   return tf.tidy(() => {
     const attrs = { activation, masked: mask !== undefined };
     return backwardSteps(records.shape[0], carry0, (carry, k) => rnnCellGradComposite({ records, dH, UT, carry, mask }, { ...attrs, step: k })).C;
