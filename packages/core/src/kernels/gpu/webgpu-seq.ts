@@ -39,6 +39,8 @@ export interface SeqCell {
   body: string;
   /** The record's fields, as expressions of h (c, after the mask) and the body's values: inference and training. */
   record: (training: boolean) => string[];
+  /** Inputs the body reads besides xp, U, state0 and the mask (LSTM: `peephole`). */
+  inputs?: string[];
 }
 
 /** Floats of workgroup memory per batch row: h twice, and c. */
@@ -121,7 +123,7 @@ export function seqForwardKernel(kernelName: string, cellOf: (attrs: tf.NamedAtt
       const [T, B] = xp!.shape as [number, number, number];
       const H = U!.shape[0]!;
       const groups = Math.ceil(B / seqRows(seqFloatsPerRow(cell, H)));
-      const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : [])];
+      const names = ['xp', 'U', 'state0', ...(masked ? ['mask'] : []), ...(cell.inputs ?? [])];
       const R = cell.record(training).length * H;
       const p = workgroupProgram(`${key(attrs ?? {})}${H}${masked ? 'M' : ''}${training ? 'T' : ''}`, names, [T, B, R], groups, SEQ_THREADS, forwardCode(cell, H, masked, training));
       // uniforms as UNIFORMS: `step` carries T; the record widths are not read
@@ -147,6 +149,8 @@ export interface SeqGradCell {
   body: string;
   /** The backward record's fields, block by block (dz first): expressions of the body's values. */
   fields: string[];
+  /** Inputs the body reads besides those of the kernel (LSTM: `peephole`). */
+  inputs?: string[];
 }
 
 function backwardCode(cell: SeqGradCell, H: number, masked: boolean): string {
@@ -226,7 +230,7 @@ export function seqBackwardKernel(kernelName: string, cellOf: (attrs: tf.NamedAt
       const [T, B] = records!.shape as [number, number, number];
       const H = UT!.shape[1]!;
       const groups = Math.ceil(B / seqRows(2 * cell.dzBlocks * H));
-      const names = ['records', ...(cell.readsPrev ? ['state0'] : []), 'dH', 'UT', 'carry0', ...(masked ? ['mask'] : [])];
+      const names = ['records', ...(cell.readsPrev ? ['state0'] : []), 'dH', 'UT', 'carry0', ...(masked ? ['mask'] : []), ...(cell.inputs ?? [])];
       const CW = cell.carryBlocks * H;
       const p = workgroupProgram(`${key(attrs ?? {})}${H}${masked ? 'M' : ''}`, names, [T, B, CW], groups, SEQ_THREADS, backwardCode(cell, H, masked));
       // uniforms as UNIFORMS: `step` carries T; the record widths are not read

@@ -79,6 +79,40 @@ describeBackends('RecurrentLstmSeq', (backend) => {
     });
   }
 
+  // Every variant both ways: coupled gates (G = 3), peepholes, both; H 70 > 64 threads, masked.
+  for (const variant of [{ coupled: true, peephole: false }, { coupled: false, peephole: true }, { coupled: true, peephole: true }]) {
+    const name = `${variant.coupled ? 'coupled' : ''}${variant.coupled && variant.peephole ? ', ' : ''}${variant.peephole ? 'peepholes' : ''}`;
+    for (const [T, B, H] of [[7, 6, 5], [4, 9, 70]] as const) {
+      it(`${name}, T ${T}, B ${B}, H ${H}, masked: the forward and backward records of the per-step composites`, async () => {
+        const G = variant.coupled ? 3 : 4;
+        const xp = t3([T, B, G * H], 1 + H, 1.5);
+        const U = tf.tensor2d(t3([1, H, G * H], 2 + H, 1 / Math.sqrt(H)).dataSync(), [H, G * H]);
+        const UT = tf.transpose(U);
+        const state0 = t3([1, B, 2 * H], 3 + H);
+        const peephole = variant.peephole ? tf.tensor2d(t3([1, 3, H], 6 + H, 0.5).dataSync(), [3, H]) : undefined;
+        const rng = mulberry32(7);
+        const mask = tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]);
+        const tol = tolerances(backend);
+        for (const training of [false, true]) {
+          const got = runLstmSeq({ xp, U, state0, mask, peephole }, training, variant);
+          const want = lstmSeqComposite({ xp, U, state0, mask, peephole }, training, variant);
+          expect(got.shape).toEqual([T, B, (training ? 3 + G : 2) * H]);
+          expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tol.forward * 10, atol: tol.forward * 10 });
+          tf.dispose([got, want]);
+        }
+        const records = lstmSeqComposite({ xp, U, state0, mask, peephole }, true, variant);
+        const dH = t3([T, B, H], 4 + H);
+        const carry0 = t3([1, B, (G + 2) * H], 5 + H);
+        const inputs = { records, state0, dH, UT, carry0, mask, peephole };
+        const got = runLstmSeqGrad(inputs, variant);
+        const want = lstmSeqGradComposite(inputs, variant);
+        expect(got.shape).toEqual([T, B, (G + 2) * H]);
+        expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tol.gradient, atol: tol.gradient });
+        tf.dispose([xp, U, UT, state0, mask, records, dH, carry0, got, want, ...(peephole ? [peephole] : [])]);
+      });
+    }
+  }
+
   it('runs the whole backward as one program', async () => {
     const [T, B, H] = [16, 8, 32];
     const records = t3([T, B, 7 * H], 1);

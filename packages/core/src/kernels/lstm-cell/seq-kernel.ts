@@ -3,16 +3,17 @@
  * LSTM sequence as one kernel each — on webgpu one dispatch for all T steps (webgpu-seq.ts), where
  * the per-step kernels (kernel.ts) take T.
  *
- * Forward contract (the plain LSTM: not coupled, no peepholes): `xp` [T, B, 4H] the input
- * projection (true pre-activations, blocks i, f, c, o), `U` [H, 4H], `state0` [1, B, 2H] = h0 | c0,
- * `mask` [T, B, 1] with `masked`; `training`. Output: the records [T, B, R] the per-step kernels
- * write, gathered: inference R = 2H, h | c after each step (after the mask); training R = 7H,
- * h | c | ĉn | i, f, ĉ, o.
+ * Forward contract, for every variant (attrs `coupled`, `peephole`, as kernel.ts): `xp` [T, B, GH]
+ * the input projection (true pre-activations, blocks i, f, c, o; coupled f, c, o), `U` [H, GH],
+ * `state0` [1, B, 2H] = h0 | c0, `mask` [T, B, 1] with `masked`, `peephole` [3, H] with
+ * `peephole`; `training`. Output: the records [T, B, R] the per-step kernels write, gathered:
+ * inference R = 2H, h | c after each step (after the mask); training R = 3H + GH, h | c | ĉn | the
+ * gates.
  *
- * Backward contract: `records` [T, B, 7H] (the training records), `state0`, `dH` [T, B, H], `UT`
- * [4H, H] = Uᵀ, `carry0` [1, B, 6H] = 0 | dcLast | 0, `mask` with `masked`. Output: the backward
- * records [T, B, 6H] = dz | dc | keep of every step k (`RecurrentLstmCellGrad`'s output for step
- * k), in step order.
+ * Backward contract: `records` [T, B, 3H + GH] (the training records), `state0`, `dH` [T, B, H],
+ * `UT` [GH, H] = Uᵀ, `carry0` [1, B, GH + 2H] = 0 | dcLast | 0, `mask`, `peephole`. Output: the
+ * backward records [T, B, GH + 2H] = dz | dc | keep of every step k (`RecurrentLstmCellGrad`'s
+ * output for step k), in step order.
  *
  * The composites run the per-step kernels' own composites step by step: oracle and fallback.
  */
@@ -28,22 +29,30 @@ export const LSTM_SEQ_GRAD = 'RecurrentLstmSeqGrad';
 export const SEQ_FLOATS_PER_ROW = (H: number) => 3 * H;
 export const SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 8 * H;
 
+/** The LSTM variant a sequence kernel runs (kernel.ts), and its peepholes [3, H] (rows i, f, o; i unused when coupled). */
+export interface LstmSeqVariant {
+  coupled: boolean;
+  peephole: boolean;
+}
+export const PLAIN: LstmSeqVariant = { coupled: false, peephole: false };
+type WithPeephole<I> = I & { peephole?: tf.Tensor2D };
+
 /** Whether the active backend runs the one-dispatch forward for H units (one batch row at least must fit). */
 export function hasLstmSeqKernel(H: number): boolean {
   return hasSeqKernel(LSTM_SEQ, SEQ_FLOATS_PER_ROW(H));
 }
 
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
-export function runLstmSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
-  const { xp, U, state0, mask } = inputs;
-  if (hasLstmSeqKernel(U.shape[0])) return runSeqKernel(LSTM_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
-  return lstmSeqComposite(inputs, training);
+export function runLstmSeq(inputs: WithPeephole<SeqInputs>, training = false, variant = PLAIN): tf.Tensor3D {
+  const { xp, U, state0, mask, peephole } = inputs;
+  if (hasLstmSeqKernel(U.shape[0])) return runSeqKernel(LSTM_SEQ, { xp, U, state0, mask, peephole }, { ...variant, masked: mask !== undefined, training });
+  return lstmSeqComposite(inputs, training, variant);
 }
 
-export function lstmSeqComposite({ xp, U, state0, mask }: SeqInputs, training = false): tf.Tensor3D {
+export function lstmSeqComposite({ xp, U, state0, mask, peephole }: WithPeephole<SeqInputs>, training = false, variant = PLAIN): tf.Tensor3D {
   return tf.tidy(() => {
-    const attrs = { coupled: false, peephole: false, masked: mask !== undefined, training };
-    return forwardSteps(xp.shape[0], state0, (state, k) => lstmCellComposite({ xp, U, state, mask }, { ...attrs, step: k })).records;
+    const attrs = { ...variant, masked: mask !== undefined, training };
+    return forwardSteps(xp.shape[0], state0, (state, k) => lstmCellComposite({ xp, U, state, mask, peephole }, { ...attrs, step: k })).records;
   });
 }
 
@@ -52,16 +61,16 @@ export function hasLstmSeqGradKernel(H: number): boolean {
   return hasSeqKernel(LSTM_SEQ_GRAD, SEQ_GRAD_FLOATS_PER_ROW(H));
 }
 
-/** The backward records [T, B, 6H] of a sequence: the kernel where it runs, else step by step. */
-export function runLstmSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
-  const { records, state0, dH, UT, carry0, mask } = inputs;
-  if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqKernel(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
-  return lstmSeqGradComposite(inputs);
+/** The backward records [T, B, GH + 2H] of a sequence: the kernel where it runs, else step by step. */
+export function runLstmSeqGrad(inputs: WithPeephole<SeqGradInputs>, variant = PLAIN): tf.Tensor3D {
+  const { records, state0, dH, UT, carry0, mask, peephole } = inputs;
+  if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqKernel(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask, peephole }, { ...variant, masked: mask !== undefined });
+  return lstmSeqGradComposite(inputs, variant);
 }
 
-export function lstmSeqGradComposite({ records, state0, dH, UT, carry0, mask }: SeqGradInputs): tf.Tensor3D {
+export function lstmSeqGradComposite({ records, state0, dH, UT, carry0, mask, peephole }: WithPeephole<SeqGradInputs>, variant = PLAIN): tf.Tensor3D {
   return tf.tidy(() => {
-    const attrs = { coupled: false, peephole: false, masked: mask !== undefined };
-    return backwardSteps(records.shape[0], carry0, (carry, k) => lstmCellGradComposite({ records, state0, dH, UT, carry, mask }, { ...attrs, step: k })).C;
+    const attrs = { ...variant, masked: mask !== undefined };
+    return backwardSteps(records.shape[0], carry0, (carry, k) => lstmCellGradComposite({ records, state0, dH, UT, carry, mask, peephole }, { ...attrs, step: k })).C;
   });
 }

@@ -20,7 +20,9 @@ import { hasLstmSeqGradKernel, hasLstmSeqKernel, runLstmSeq, runLstmSeqGrad } fr
  * one dispatch, inference (training records): B 8 × T 16 at H 16, 32, 64: 3.2× (4.9×), 2.3×
  * (5.8×), 1.3× (2.4×); B 8 × T 64 at H 32, 128: 3.2× (3.2×), 1.6× (1.4×); B 32 × T 64 at H 64,
  * 128, 256: 2.1× (2.2×), 1.2× (1.15×), 0.84× (0.86×) — each workgroup of up to 4 rows re-reads U
- * every step, which stops paying once U is large.
+ * every step, which stops paying once U is large. Every variant takes it (coupled gates,
+ * peepholes); with peepholes, 14:55 UTC, inference (a whole gradient, both kernels): B 8 × T 64
+ * at H 32: 3.28× (1.63×); B 32 × T 64 at H 64, 128: 1.36× (1.15×), 1.10× (1.00×).
  */
 export const SEQ_WINS_UP_TO = 128;
 
@@ -34,9 +36,9 @@ export const SEQ_WINS_UP_TO = 128;
  */
 export const SEQ_GRAD_WINS_UP_TO = 64;
 
-/** Whether a pass of this plan may take a one-dispatch kernel (seq-kernel.ts): the plain LSTM, H up to `upTo`. */
-function oneDispatch({ coupled, peephole, T, H }: LstmCellPlan, upTo: number): boolean {
-  return !coupled && !peephole && T > 1 && H <= upTo;
+/** Whether a pass of this plan may take a one-dispatch kernel (seq-kernel.ts): H up to `upTo`. */
+function oneDispatch({ T, H }: LstmCellPlan, upTo: number): boolean {
+  return T > 1 && H <= upTo;
 }
 
 export interface LstmCellPlan {
@@ -78,7 +80,7 @@ export function lstmFusedForward(
   let records: tf.Tensor3D;
   let last: tf.Tensor2D;
   if (oneDispatch(plan, SEQ_WINS_UP_TO) && hasLstmSeqKernel(H)) {
-    records = runLstmSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M }, training);
+    records = runLstmSeq({ xp: XP, U: U as tf.Tensor2D, state0, mask: M, peephole: P }, training, { coupled, peephole });
     last = tf.reshape(tf.slice(records, [T - 1, 0, 0], [1, B, R]), [B, R]) as tf.Tensor2D;
   } else {
     const steps = forwardSteps(T, state0, (state, k) => runLstmCell({ xp: XP, U: U as tf.Tensor2D, state, mask: M, peephole: P }, { ...attrs, step: k }));
@@ -118,7 +120,7 @@ export function lstmFusedBackward(plan: LstmCellPlan, s: FusedSaved, dH: tf.Tens
   const UT = transposeOnce(s.U);
   // C [T, B, GH]: the dz columns of every carry (kernel.ts carryWidth); first: step 0's whole carry
   const { C, first } = oneDispatch(plan, SEQ_GRAD_WINS_UP_TO) && hasLstmSeqGradKernel(H)
-    ? fromSeqBackward(runLstmSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M }), { from: 0, width: GH })
+    ? fromSeqBackward(runLstmSeqGrad({ records: s.records, state0: s.state0, dH, UT, carry0, mask: s.M, peephole: s.P }, { coupled, peephole }), { from: 0, width: GH })
     : backwardSteps(T, carry0, (carry, k) => runLstmCellGrad({ records: s.records, state0: s.state0, dH, UT, carry, mask: s.M, peephole: s.P }, { ...attrs, step: k }), { from: 0, width: GH });
   const dh0 = tf.add(tf.matMul(tf.slice(first, [0, 0], [B, GH]), UT), tf.slice(first, [0, GH + H], [B, H]));
   const dc0 = tf.slice(first, [0, GH], [B, H]);
