@@ -50,7 +50,7 @@ export const seqFloatsPerRow = (cell: Pick<SeqCell, 'carriesC'>, H: number) => (
 export const eachRow = (n: number, line: (r: number) => string) => Array.from({ length: n }, (_, r) => line(r)).join('\n        ');
 const each = eachRow;
 
-/** The start of a seq kernel's \`main\`: H, B, T (the step count), the workgroup's first row b0, the thread t, and the n rows clamped into the batch (bb0, bb1, …). */
+/** The start of a seq kernel's `main`: H, B, T (the step count), the workgroup's first row b0, the thread t, and the n rows clamped into the batch (bb0, bb1, …). */
 export function seqMainStart(n: number): string {
   return `let H = uniforms.units;
     let B = uniforms.batch;
