@@ -140,7 +140,7 @@ export interface SeqGradCell {
   /** The block of `keep` (added to dhTot), and other blocks read back from step k + 1, by WGSL name. */
   keepBlock: number;
   carried: Record<string, number>;
-  /** The forward record's width in blocks of H, and whether the cell reads the state before the step (`state0` an input, then `rcPrev(b, col)`). */
+  /** The forward record's width in blocks of H, and whether the cell reads the state before the step (`state0` an input, then `rcPrev(k, b, col)`). */
   recordBlocks: number;
   readsPrev: boolean;
   /** The width of a row of `state0` in blocks of H. */
