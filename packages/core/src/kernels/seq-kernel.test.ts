@@ -18,6 +18,8 @@ import { gruRbSeqComposite, gruRbSeqGradComposite, gruSeqComposite, gruSeqGradCo
 import { GRU_RB_SEQ_GRAD_WINS_UP_TO, GRU_RB_SEQ_WINS_UP_TO, GRU_SEQ_GRAD_WINS_UP_TO, GRU_SEQ_WINS_UP_TO } from './gru-cell/sequence.js';
 import { hasRnnSeqGradKernel, hasRnnSeqKernel, rnnSeqComposite, rnnSeqGradComposite, runRnnSeq, runRnnSeqGrad } from './rnn-cell/seq-kernel.js';
 import { RNN_SEQ_GRAD_WINS_UP_TO, RNN_SEQ_WINS_UP_TO } from './rnn-cell/sequence.js';
+import { lstmSeqComposite, lstmSeqGradComposite, runLstmSeq, runLstmSeqGrad } from './lstm-cell/seq-kernel.js';
+import { seqLimits } from './seq-kernel.js';
 
 const t3 = (shape: [number, number, number], seed: number, scale = 1) => tf.tensor3d(uniformValues(shape[0] * shape[1] * shape[2], seed, scale), shape);
 const launched = webgpuShaders;
@@ -136,6 +138,62 @@ describeBackends('one-dispatch RNN and GRU forward', (backend) => {
       out.dispose();
       expect(keys).toEqual([key]);
       tf.dispose([records, state0, dH, UT, carry0]);
+    }
+  });
+
+  it('run a long sequence in chunks of seqLimits.maxSteps launches, joined exactly (forward and backward, every cell)', async () => {
+    const saved = seqLimits.maxSteps;
+    seqLimits.maxSteps = 3; // T 7: chunks of 3, 3 and 1 steps
+    const before = tf.memory().numTensors;
+    try {
+      const [T, B, H] = [7, 5, 6];
+      const rng = mulberry32(9);
+      const mask = tf.tensor3d(Array.from({ length: T * B }, () => (rng() < 0.3 ? 0 : 1)), [T, B, 1]);
+      const dH = t3([T, B, H], 4);
+      const close = async (got: tf.Tensor, want: tf.Tensor, tol: number) => {
+        expect(got.shape).toEqual(want.shape);
+        expect(Array.from(await got.data())).toBeAllClose(Array.from(await want.data()), { rtol: tol, atol: tol });
+      };
+      const tol = tolerances(backend);
+      // [name, G (U's blocks), xp blocks, state width, forward, backward] for each cell
+      const lstmPeep = { coupled: false, peephole: true };
+      const peephole = tf.tensor2d(uniformValues(3 * H, 8, 0.5), [3, H]);
+      const cells = [
+        ...GRAD_CASES.map((c) => ({ name: c.name, G: c.uBlocks, xpBlocks: c.forward.xpBlocks, S: 1, carry: c.carry, fwd: c.forward.run, fwdRef: c.forward.composite, bwd: c.run, bwdRef: c.composite })),
+        {
+          name: 'LSTM (peepholes)', G: 4, xpBlocks: 4, S: 2, carry: 6,
+          fwd: (i: Parameters<SeqCase['run']>[0], t: boolean) => runLstmSeq({ ...i, peephole }, t, lstmPeep),
+          fwdRef: (i: Parameters<SeqCase['run']>[0], t: boolean) => lstmSeqComposite({ ...i, peephole }, t, lstmPeep),
+          bwd: (i: Parameters<GradCase['run']>[0]) => runLstmSeqGrad({ ...i, peephole }, lstmPeep),
+          bwdRef: (i: Parameters<GradCase['run']>[0]) => lstmSeqGradComposite({ ...i, peephole }, lstmPeep),
+        },
+      ];
+      for (const c of cells) {
+        const xp = t3([T, B, c.xpBlocks * H], 1, 1.5);
+        const U = tf.tensor2d(uniformValues(H * c.G * H, 2, 1 / Math.sqrt(H)), [H, c.G * H]);
+        const UT = tf.transpose(U);
+        const state0 = t3([1, B, c.S * H], 3);
+        for (const training of [false, true]) {
+          const [got, want] = [c.fwd({ xp, U, state0, mask }, training), c.fwdRef({ xp, U, state0, mask }, training)];
+          await close(got, want, tol.forward * 10);
+          tf.dispose([got, want]);
+        }
+        const records = c.fwdRef({ xp, U, state0, mask }, true);
+        const carry0 = t3([1, B, c.carry * H], 5);
+        const inputs = { records, state0, dH, UT, carry0, mask };
+        const [got, want] = [c.bwd(inputs), c.bwdRef(inputs)];
+        await close(got, want, tol.gradient);
+        tf.dispose([xp, U, UT, state0, records, carry0, got, want]);
+      }
+      const xp = t3([T, B, H], 1);
+      const U = tf.zeros([H, H]) as tf.Tensor2D;
+      const state0 = t3([1, B, H], 2);
+      const { keys, out } = await launched(() => runRnnSeq({ xp, U, state0 }, 'tanh'));
+      expect(keys.filter((k) => k.startsWith('recurrentRnnSeq'))).toEqual([`recurrentRnnSeqtanh${H}`, `recurrentRnnSeqtanh${H}`, `recurrentRnnSeqtanh${H}`]);
+      tf.dispose([xp, U, state0, out, mask, dH, peephole]);
+      expect(tf.memory().numTensors).toBe(before); // the chunks' slices and parts are freed
+    } finally {
+      seqLimits.maxSteps = saved;
     }
   });
 

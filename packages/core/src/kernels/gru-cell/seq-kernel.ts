@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqBackward, runSeqForward, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { gruCellComposite, gruCellGradComposite, gruRbCellComposite, gruRbCellGradComposite } from './kernel.js';
 
 export const GRU_SEQ = 'RecurrentGruSeq';
@@ -44,7 +44,7 @@ export function hasGruSeqKernel(H: number): boolean {
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
 export function runGruSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
-  if (hasGruSeqKernel(U.shape[0])) return runSeqKernel(GRU_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
+  if (hasGruSeqKernel(U.shape[0])) return runSeqForward(GRU_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training }, U.shape[0]);
   return gruSeqComposite(inputs, training);
 }
 
@@ -62,7 +62,7 @@ export function hasGruRbSeqKernel(H: number): boolean {
 /** Reset-before: the records [T, B, R] of a forward pass, the kernel where it runs, else step by step. */
 export function runGruRbSeq(inputs: SeqInputs, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
-  if (hasGruRbSeqKernel(U.shape[0])) return runSeqKernel(GRU_RB_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training });
+  if (hasGruRbSeqKernel(U.shape[0])) return runSeqForward(GRU_RB_SEQ, { xp, U, state0, mask }, { masked: mask !== undefined, training }, U.shape[0]);
   return gruRbSeqComposite(inputs, training);
 }
 
@@ -80,7 +80,7 @@ export function hasGruSeqGradKernel(H: number): boolean {
 /** Reset-after: the backward records [T, B, 5H] of a sequence, the kernel where it runs, else step by step. */
 export function runGruSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
-  if (hasGruSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
+  if (hasGruSeqGradKernel(UT.shape[1])) return runSeqBackward(GRU_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined }, UT.shape[1]);
   return gruSeqGradComposite(inputs);
 }
 
@@ -98,7 +98,7 @@ export function hasGruRbSeqGradKernel(H: number): boolean {
 /** Reset-before: the backward records [T, B, 4H] of a sequence, the kernel where it runs, else step by step. */
 export function runGruRbSeqGrad(inputs: SeqGradInputs): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask } = inputs;
-  if (hasGruRbSeqGradKernel(UT.shape[1])) return runSeqKernel(GRU_RB_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined });
+  if (hasGruRbSeqGradKernel(UT.shape[1])) return runSeqBackward(GRU_RB_SEQ_GRAD, { records, state0, dH, UT, carry0, mask }, { masked: mask !== undefined }, UT.shape[1]);
   return gruRbSeqGradComposite(inputs);
 }
 

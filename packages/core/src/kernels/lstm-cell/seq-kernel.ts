@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqBackward, runSeqForward, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { lstmCellComposite, lstmCellGradComposite } from './kernel.js';
 
 export const LSTM_SEQ = 'RecurrentLstmSeq';
@@ -45,7 +45,7 @@ export function hasLstmSeqKernel(H: number): boolean {
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
 export function runLstmSeq(inputs: WithPeephole<SeqInputs>, training = false, variant = PLAIN): tf.Tensor3D {
   const { xp, U, state0, mask, peephole } = inputs;
-  if (hasLstmSeqKernel(U.shape[0])) return runSeqKernel(LSTM_SEQ, { xp, U, state0, mask, peephole }, { ...variant, masked: mask !== undefined, training });
+  if (hasLstmSeqKernel(U.shape[0])) return runSeqForward(LSTM_SEQ, { xp, U, state0, mask, peephole }, { ...variant, masked: mask !== undefined, training }, 2 * U.shape[0]);
   return lstmSeqComposite(inputs, training, variant);
 }
 
@@ -64,7 +64,7 @@ export function hasLstmSeqGradKernel(H: number): boolean {
 /** The backward records [T, B, GH + 2H] of a sequence: the kernel where it runs, else step by step. */
 export function runLstmSeqGrad(inputs: WithPeephole<SeqGradInputs>, variant = PLAIN): tf.Tensor3D {
   const { records, state0, dH, UT, carry0, mask, peephole } = inputs;
-  if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqKernel(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask, peephole }, { ...variant, masked: mask !== undefined });
+  if (hasLstmSeqGradKernel(UT.shape[1])) return runSeqBackward(LSTM_SEQ_GRAD, { records, state0, dH, UT, carry0, mask, peephole }, { ...variant, masked: mask !== undefined }, 2 * UT.shape[1]);
   return lstmSeqGradComposite(inputs, variant);
 }
 

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
-import { hasSeqKernel, runSeqKernel, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
+import { hasSeqKernel, runSeqBackward, runSeqForward, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
 import { rnnCellComposite, rnnCellGradComposite, type RnnActivation } from './kernel.js';
 
 export const RNN_SEQ = 'RecurrentRnnSeq';
@@ -32,7 +32,7 @@ export function hasRnnSeqKernel(H: number): boolean {
 /** The records [T, B, R] of a forward pass: the kernel where it runs, else step by step. */
 export function runRnnSeq(inputs: SeqInputs, activation: RnnActivation, training = false): tf.Tensor3D {
   const { xp, U, state0, mask } = inputs;
-  if (hasRnnSeqKernel(U.shape[0])) return runSeqKernel(RNN_SEQ, { xp, U, state0, mask }, { activation, masked: mask !== undefined, training });
+  if (hasRnnSeqKernel(U.shape[0])) return runSeqForward(RNN_SEQ, { xp, U, state0, mask }, { activation, masked: mask !== undefined, training }, U.shape[0]);
   return rnnSeqComposite(inputs, activation, training);
 }
 
@@ -50,7 +50,7 @@ export function hasRnnSeqGradKernel(H: number): boolean {
 /** The backward records [T, B, 2H] of a sequence: the kernel where it runs, else step by step. */
 export function runRnnSeqGrad(inputs: Omit<SeqGradInputs, 'state0'>, activation: RnnActivation): tf.Tensor3D {
   const { records, dH, UT, carry0, mask } = inputs;
-  if (hasRnnSeqGradKernel(UT.shape[1])) return runSeqKernel(RNN_SEQ_GRAD, { records, dH, UT, carry0, mask }, { activation, masked: mask !== undefined });
+  if (hasRnnSeqGradKernel(UT.shape[1])) return runSeqBackward(RNN_SEQ_GRAD, { records, dH, UT, carry0, mask }, { activation, masked: mask !== undefined }, UT.shape[1]);
   return rnnSeqGradComposite(inputs, activation);
 }
 
