@@ -16,6 +16,7 @@ import { gateVec, HELPERS, ints, workgroupProgram, type WebGPUBackendLike } from
 import { eachRow, SEQ_THREADS, seqBackwardKernel, seqForwardKernel, seqMainStart, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
 import { seqRows } from '../seq-kernel.js';
 import { GRU_RB_SEQ, GRU_RB_SEQ_FLOATS_PER_ROW, GRU_RB_SEQ_GRAD, GRU_RB_SEQ_GRAD_FLOATS_PER_ROW, GRU_SEQ, GRU_SEQ_GRAD } from './seq-kernel.js';
+import { GRU_GATE_GRADS_WGSL, GRU_GRAD_FIELDS, GRU_RECORD, gruGatesWgsl } from './webgpu.js';
 
 export const GRU_SEQ_CELL: SeqCell = {
   acc: 'vec3<f32>',
@@ -23,12 +24,8 @@ export const GRU_SEQ_CELL: SeqCell = {
   init: () => 'vec3<f32>(0.0)',
   u: gateVec('U', 'q * 3 * H + j', 3),
   carriesC: false,
-  body: `let z = rcSigmoid(xp[x] + acc.x);
-          let r = rcSigmoid(xp[x + H] + acc.y);
-          let hh = acc.z + xp[x + 3 * H];
-          let cand = rcTanh(xp[x + 2 * H] + r * hh);
-          let hn = z * hp + (1.0 - z) * cand;`,
-  record: (training) => (training ? ['h', 'z', 'r', 'cand', 'hh'] : ['h']),
+  body: gruGatesWgsl('acc', 'x'),
+  record: (training) => (training ? GRU_RECORD : ['h']),
 };
 
 export const gruSeqWebGPU = seqForwardKernel(GRU_SEQ, () => GRU_SEQ_CELL, () => 'recurrentGruSeq');
@@ -41,14 +38,9 @@ export const GRU_SEQ_GRAD_CELL: SeqGradCell = {
   recordBlocks: 5,
   readsPrev: true,
   stateBlocks: 1,
-  body: `let z = records[r0 + H + j];
-    let r = records[r0 + 2 * H + j];
-    let cand = records[r0 + 3 * H + j];
-    let hh = records[r0 + 4 * H + j];
-    let hp = rcPrev(k, b, j);
-    let dhN = m * dhTot;
-    let dah = dhN * (1.0 - z) * (1.0 - cand * cand);`,
-  fields: ['dhN * (hp - cand) * z * (1.0 - z)', 'dah * hh * r * (1.0 - r)', 'dah * r', 'dhN * z + (1.0 - m) * dhTot', 'dah'],
+  body: `let hp = rcPrev(k, b, j);
+    ${GRU_GATE_GRADS_WGSL}`,
+  fields: GRU_GRAD_FIELDS,
 };
 
 export const gruSeqGradWebGPU = seqBackwardKernel(GRU_SEQ_GRAD, () => GRU_SEQ_GRAD_CELL, () => 'recurrentGruSeqGrad');

@@ -15,24 +15,41 @@ import { backwardMain, backwardThreads, cellFn, forwardMain, gateVec, HELPERS, p
 import { stepSizes } from '../cell-kernel.js';
 import { GRU_CELL, GRU_CELL_GRAD, GRU_RB_CELL, GRU_RB_CELL_GRAD, type GruCellAttrs, type GruCellGradAttrs } from './kernel.js';
 
+/** The training record's fields, in order (kernel.ts). */
+export const GRU_RECORD = ['h', 'z', 'r', 'cand', 'hh'];
+
+/** The backward record's fields da_z | da_r | dhh | keep | da_h, from {@link gruGateGradsWgsl}'s values. */
+export const GRU_GRAD_FIELDS = ['dhN * (hp - cand) * z * (1.0 - z)', 'dah * hh * r * (1.0 - r)', 'dah * r', 'dhN * z + (1.0 - m) * dhTot', 'dah'];
+
+/**
+ * WGSL, also for the one-dispatch kernel (webgpu-seq.ts): from `acc` (h·U of unit j: lanes z, r,
+ * hh), unit j's offset `x` in its xp row and `hp`, defines z, r, hh, cand and hn (before the mask).
+ */
+export function gruGatesWgsl(acc: string, x: string): string {
+  return `let z = rcSigmoid(xp[${x}] + ${acc}.x);
+    let r = rcSigmoid(xp[${x} + H] + ${acc}.y);
+    let hh = ${acc}.z + xp[${x} + 3 * H];
+    let cand = rcTanh(xp[${x} + 2 * H] + r * hh);
+    let hn = z * hp + (1.0 - z) * cand;`;
+}
+
+/** WGSL, also for the one-dispatch kernel: from the training record at `r0`, `hp`, `dhTot` and `m`, defines what {@link GRU_GRAD_FIELDS} reads. */
+export const GRU_GATE_GRADS_WGSL = `let z = records[r0 + H + j];
+    let r = records[r0 + 2 * H + j];
+    let cand = records[r0 + 3 * H + j];
+    let hh = records[r0 + 4 * H + j];
+    let dhN = m * dhTot;
+    let dah = dhN * (1.0 - z) * (1.0 - cand * cand);`;
+
 function forwardCode(a: GruCellAttrs): string {
   return `${HELPERS}
   ${forwardMain('4 * H', () => 'vec3<f32>(0.0)', gateVec('U', 'n * 3 * H + j', 3))}
   ${cellFn('hU : vec3<f32>', `
     let hp = state[b * uniforms.inWidth + j];
-    let x0 = (k * B + b) * 4 * H + j;
-    let z = rcSigmoid(xp[x0] + hU.x);
-    let r = rcSigmoid(xp[x0 + H] + hU.y);
-    let hh = hU.z + xp[x0 + 3 * H];
-    let cand = rcTanh(xp[x0 + 2 * H] + r * hh);
-    let hn = z * hp + (1.0 - z) * cand;
+    ${gruGatesWgsl('hU', '(k * B + b) * 4 * H + j')}
     ${a.masked ? 'let h = hp + mask[k * B + b] * (hn - hp);' : 'let h = hn;'}
     let r0 = b * uniforms.outWidth;
-    result[r0 + j] = h;
-    ${a.training ? `result[r0 + H + j] = z;
-    result[r0 + 2 * H + j] = r;
-    result[r0 + 3 * H + j] = cand;
-    result[r0 + 4 * H + j] = hh;` : ''}`)}`;
+    ${(a.training ? GRU_RECORD : ['h']).map((v, f) => `result[r0 + ${f} * H + j] = ${v};`).join('\n    ')}`)}`;
 }
 
 function backwardCode(a: GruCellGradAttrs): string {
@@ -40,23 +57,13 @@ function backwardCode(a: GruCellGradAttrs): string {
   ${prevState('uniforms.units')}
   ${backwardMain('3 * H')}
   ${cellFn('dhU : f32', `
-    let R = uniforms.inWidth;
     let q0 = b * uniforms.outWidth;
     let dhTot = dhU + dH[(k * B + b) * H + j] + carry[q0 + 3 * H + j];
-    let r0 = (k * B + b) * R;
-    let z = records[r0 + H + j];
-    let r = records[r0 + 2 * H + j];
-    let cand = records[r0 + 3 * H + j];
-    let hh = records[r0 + 4 * H + j];
+    let r0 = (k * B + b) * uniforms.inWidth;
     let hp = rcPrev(b, j);
     let m = ${a.masked ? 'mask[k * B + b]' : '1.0'};
-    let dhN = m * dhTot;
-    let dah = dhN * (1.0 - z) * (1.0 - cand * cand);
-    result[q0 + j] = dhN * (hp - cand) * z * (1.0 - z);
-    result[q0 + H + j] = dah * hh * r * (1.0 - r);
-    result[q0 + 2 * H + j] = dah * r;
-    result[q0 + 3 * H + j] = dhN * z + (1.0 - m) * dhTot;
-    result[q0 + 4 * H + j] = dah;`)}`;
+    ${GRU_GATE_GRADS_WGSL}
+    ${GRU_GRAD_FIELDS.map((v, f) => `result[q0 + ${f} * H + j] = ${v};`).join('\n    ')}`)}`;
 }
 
 export const gruCellWebGPU: tf.KernelConfig = {

@@ -60,6 +60,9 @@ export interface LstmCellAttrs extends StepAttrs {
 
 export type LstmCellGradAttrs = Omit<LstmCellAttrs, 'training'>;
 
+/** An LSTM variant: coupled gates (i = 1 − f), peepholes. */
+export type LstmVariant = Pick<LstmCellAttrs, 'coupled' | 'peephole'>;
+
 export interface LstmCellInputs extends StepInputs {
   peephole?: tf.Tensor2D;
 }

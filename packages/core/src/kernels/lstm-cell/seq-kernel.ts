@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backwardSteps, forwardSteps } from '../cell-sequence.js';
 import { hasSeqKernel, runSeqBackward, runSeqForward, type SeqGradInputs, type SeqInputs } from '../seq-kernel.js';
-import { lstmCellComposite, lstmCellGradComposite } from './kernel.js';
+import { lstmCellComposite, lstmCellGradComposite, type LstmVariant } from './kernel.js';
 
 export const LSTM_SEQ = 'RecurrentLstmSeq';
 export const LSTM_SEQ_GRAD = 'RecurrentLstmSeqGrad';
@@ -29,12 +29,8 @@ export const LSTM_SEQ_GRAD = 'RecurrentLstmSeqGrad';
 export const SEQ_FLOATS_PER_ROW = (H: number) => 3 * H;
 export const SEQ_GRAD_FLOATS_PER_ROW = (H: number) => 8 * H;
 
-/** The LSTM variant a sequence kernel runs (kernel.ts), and its peepholes [3, H] (rows i, f, o; i unused when coupled). */
-export interface LstmSeqVariant {
-  coupled: boolean;
-  peephole: boolean;
-}
-export const PLAIN: LstmSeqVariant = { coupled: false, peephole: false };
+/** The plain LSTM; the kernels take every variant (kernel.ts), and `peephole` [3, H] (rows i, f, o; i unused when coupled) with peepholes. */
+export const PLAIN: LstmVariant = { coupled: false, peephole: false };
 type WithPeephole<I> = I & { peephole?: tf.Tensor2D };
 
 /** Whether the active backend runs the one-dispatch forward for H units (one batch row at least must fit). */

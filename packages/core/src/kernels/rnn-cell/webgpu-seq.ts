@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { seqBackwardKernel, seqForwardKernel, type SeqCell, type SeqGradCell } from '../gpu/webgpu-seq.js';
 import type { RnnActivation } from './kernel.js';
 import { RNN_SEQ, RNN_SEQ_GRAD } from './seq-kernel.js';
+import { rnnDPhiWgsl, rnnPhiWgsl } from './webgpu.js';
 
 export function rnnSeqCell(activation: RnnActivation): SeqCell {
   return {
@@ -16,7 +17,7 @@ export function rnnSeqCell(activation: RnnActivation): SeqCell {
     init: (x) => `xp[${x}]`,
     u: 'U[q * H + j]',
     carriesC: false,
-    body: `let hn = ${activation === 'relu' ? 'max(acc, 0.0)' : 'rcTanh(acc)'};`,
+    body: `let hn = ${rnnPhiWgsl(activation, 'acc')};`,
     record: (training) => (training ? ['h', 'hn'] : ['h']),
   };
 }
@@ -35,7 +36,7 @@ export function rnnSeqGradCell(activation: RnnActivation): SeqGradCell {
     readsPrev: false,
     stateBlocks: 1,
     body: `let hn = records[r0 + H + j];
-    let dPhi = ${activation === 'relu' ? 'select(0.0, 1.0, hn > 0.0)' : '1.0 - hn * hn'};`,
+    let dPhi = ${rnnDPhiWgsl(activation)};`,
     fields: ['m * dhTot * dPhi', '(1.0 - m) * dhTot'],
   };
 }

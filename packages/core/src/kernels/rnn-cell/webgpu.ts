@@ -7,14 +7,20 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { backwardMain, backwardThreads, cellFn, forwardMain, HELPERS, program, ROWS, runStep } from '../gpu/webgpu-program.js';
 import { stepSizes } from '../cell-kernel.js';
-import { RNN_CELL, RNN_CELL_GRAD, type RnnCellAttrs, type RnnCellGradAttrs } from './kernel.js';
+import { RNN_CELL, RNN_CELL_GRAD, type RnnActivation, type RnnCellAttrs, type RnnCellGradAttrs } from './kernel.js';
+
+/** WGSL, also for the one-dispatch kernels (webgpu-seq.ts): φ of the pre-activation `a`. */
+export const rnnPhiWgsl = (activation: RnnActivation, a: string) => (activation === 'relu' ? `max(${a}, 0.0)` : `rcTanh(${a})`);
+
+/** WGSL: φ'(a) from hn = φ(a). */
+export const rnnDPhiWgsl = (activation: RnnActivation) => (activation === 'relu' ? 'select(0.0, 1.0, hn > 0.0)' : '1.0 - hn * hn');
 
 function forwardCode(a: RnnCellAttrs): string {
   return `${HELPERS}
   ${forwardMain('H', (x) => `xp[${x}]`, 'U[n * H + j]')}
   ${cellFn('acc : f32', `
     let hp = state[b * uniforms.inWidth + j];
-    let hn = ${a.activation === 'relu' ? 'max(acc, 0.0)' : 'rcTanh(acc)'};
+    let hn = ${rnnPhiWgsl(a.activation, 'acc')};
     ${a.masked ? 'let m = mask[k * B + b];\n    let h = hp + m * (hn - hp);' : 'let h = hn;'}
     let r0 = b * uniforms.outWidth;
     result[r0 + j] = h;
@@ -29,7 +35,7 @@ function backwardCode(a: RnnCellGradAttrs): string {
     let dhTot = dhU + dH[(k * B + b) * H + j] + carry[q0 + H + j];
     let hn = records[(k * B + b) * uniforms.inWidth + H + j];
     let m = ${a.masked ? 'mask[k * B + b]' : '1.0'};
-    let dPhi = ${a.activation === 'relu' ? 'select(0.0, 1.0, hn > 0.0)' : '1.0 - hn * hn'};
+    let dPhi = ${rnnDPhiWgsl(a.activation)};
     result[q0 + j] = m * dhTot * dPhi;
     result[q0 + H + j] = (1.0 - m) * dhTot;`)}`;
 }
